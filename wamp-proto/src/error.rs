@@ -23,6 +23,9 @@ pub enum ProtocolError {
     /// The first element is not a known message code.
     #[error("unknown message type {0}")]
     UnknownMessageType(u64),
+    /// The first element is not a non-negative integer.
+    #[error("the first element of a WAMP message must be a message code (a non-negative integer)")]
+    InvalidMessageCode,
     /// The message has the wrong number of elements.
     #[error("{message_type} has {found} elements, expected {expected}")]
     WrongLength {

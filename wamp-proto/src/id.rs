@@ -63,7 +63,11 @@ impl IdSequence {
     /// The next ID.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Id {
-        self.last = if self.last >= Id::MAX { 1 } else { self.last + 1 };
+        self.last = if self.last >= Id::MAX {
+            1
+        } else {
+            self.last + 1
+        };
         Id(self.last)
     }
 }

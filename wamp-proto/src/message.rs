@@ -24,7 +24,10 @@ pub struct Payload {
 impl Payload {
     /// A payload with positional arguments only.
     pub fn args(args: List) -> Self {
-        Payload { args, kwargs: Dict::new() }
+        Payload {
+            args,
+            kwargs: Dict::new(),
+        }
     }
 
     /// Whether both parts are empty.
@@ -111,6 +114,10 @@ impl std::fmt::Display for MessageType {
 /// carries or answers.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(
+    missing_docs,
+    reason = "each variant's doc names its fields, in wire order"
+)]
 pub enum Message {
     /// `[HELLO, Realm|uri, Details|dict]`
     Hello { realm: Uri, details: Dict },
@@ -125,13 +132,28 @@ pub enum Message {
     /// `[GOODBYE, Details|dict, Reason|uri]`
     Goodbye { details: Dict, reason: Uri },
     /// `[ERROR, REQUEST.Type|int, REQUEST.Request|id, Details|dict, Error|uri, Arguments|list, ArgumentsKw|dict]`
-    Error { request_type: MessageType, request: Id, details: Dict, error: Uri, payload: Payload },
+    Error {
+        request_type: MessageType,
+        request: Id,
+        details: Dict,
+        error: Uri,
+        payload: Payload,
+    },
     /// `[PUBLISH, Request|id, Options|dict, Topic|uri, Arguments|list, ArgumentsKw|dict]`
-    Publish { request: Id, options: Dict, topic: Uri, payload: Payload },
+    Publish {
+        request: Id,
+        options: Dict,
+        topic: Uri,
+        payload: Payload,
+    },
     /// `[PUBLISHED, PUBLISH.Request|id, Publication|id]`
     Published { request: Id, publication: Id },
     /// `[SUBSCRIBE, Request|id, Options|dict, Topic|uri]`
-    Subscribe { request: Id, options: Dict, topic: Uri },
+    Subscribe {
+        request: Id,
+        options: Dict,
+        topic: Uri,
+    },
     /// `[SUBSCRIBED, SUBSCRIBE.Request|id, Subscription|id]`
     Subscribed { request: Id, subscription: Id },
     /// `[UNSUBSCRIBE, Request|id, SUBSCRIBED.Subscription|id]`
@@ -140,15 +162,33 @@ pub enum Message {
     /// router revokes a subscription (`request` is `None` then).
     Unsubscribed { request: Option<Id>, details: Dict },
     /// `[EVENT, SUBSCRIBED.Subscription|id, PUBLISHED.Publication|id, Details|dict, Arguments|list, ArgumentsKw|dict]`
-    Event { subscription: Id, publication: Id, details: Dict, payload: Payload },
+    Event {
+        subscription: Id,
+        publication: Id,
+        details: Dict,
+        payload: Payload,
+    },
     /// `[CALL, Request|id, Options|dict, Procedure|uri, Arguments|list, ArgumentsKw|dict]`
-    Call { request: Id, options: Dict, procedure: Uri, payload: Payload },
+    Call {
+        request: Id,
+        options: Dict,
+        procedure: Uri,
+        payload: Payload,
+    },
     /// `[CANCEL, CALL.Request|id, Options|dict]`
     Cancel { request: Id, options: Dict },
     /// `[RESULT, CALL.Request|id, Details|dict, Arguments|list, ArgumentsKw|dict]`
-    Result { request: Id, details: Dict, payload: Payload },
+    Result {
+        request: Id,
+        details: Dict,
+        payload: Payload,
+    },
     /// `[REGISTER, Request|id, Options|dict, Procedure|uri]`
-    Register { request: Id, options: Dict, procedure: Uri },
+    Register {
+        request: Id,
+        options: Dict,
+        procedure: Uri,
+    },
     /// `[REGISTERED, REGISTER.Request|id, Registration|id]`
     Registered { request: Id, registration: Id },
     /// `[UNREGISTER, Request|id, REGISTERED.Registration|id]`
@@ -157,11 +197,20 @@ pub enum Message {
     /// router revokes a registration (`request` is `None` then).
     Unregistered { request: Option<Id>, details: Dict },
     /// `[INVOCATION, Request|id, REGISTERED.Registration|id, Details|dict, CALL.Arguments|list, CALL.ArgumentsKw|dict]`
-    Invocation { request: Id, registration: Id, details: Dict, payload: Payload },
+    Invocation {
+        request: Id,
+        registration: Id,
+        details: Dict,
+        payload: Payload,
+    },
     /// `[INTERRUPT, INVOCATION.Request|id, Options|dict]`
     Interrupt { request: Id, options: Dict },
     /// `[YIELD, INVOCATION.Request|id, Options|dict, Arguments|list, ArgumentsKw|dict]`
-    Yield { request: Id, options: Dict, payload: Payload },
+    Yield {
+        request: Id,
+        options: Dict,
+        payload: Payload,
+    },
 }
 
 impl Message {
