@@ -11,9 +11,11 @@
 //! - [`uri`]: URI validation (strict and loose) and matching (exact, prefix, wildcard).
 //! - [`id`]: IDs in `1..=2^53`, random and sequential.
 //! - [`error`]: [`ProtocolError`], what a decoder says about bad input.
+//! - [`auth`]: authentication math (ticket, WAMP-CRA, cryptosign), for clients and routers.
 
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod error;
 pub mod id;
 pub mod message;
@@ -22,6 +24,7 @@ pub mod uri;
 pub mod value;
 pub mod wire;
 
+pub use auth::{AuthError, Credential};
 pub use error::ProtocolError;
 pub use id::{Id, IdSequence, RequestId, SessionId};
 pub use message::{Message, MessageType, Payload};
