@@ -1,0 +1,187 @@
+//! `dev-router`: parses flags, binds, prints where it listens, and runs the server until
+//! Ctrl-C or SIGTERM.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use dev_router::config::{Config, ConfigError};
+use dev_router::server::{self, Listeners};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+
+/// A WAMP v2 development router: WebSocket and RawSocket, realm `realm1` ready to use.
+///
+/// On start it prints one line per listener to standard output, e.g.
+/// `dev-router listening: ws://127.0.0.1:8080/ws (realms: realm1)` and
+/// `dev-router listening: rawsocket tcp://127.0.0.1:8081`. Logs go to standard error;
+/// set RUST_LOG (e.g. RUST_LOG=debug) to change their level.
+#[derive(Debug, Parser)]
+#[command(name = "dev-router", version)]
+struct Cli {
+    /// Address to listen on [default: 127.0.0.1]; other than loopback needs --allow-remote
+    #[arg(long, value_name = "ADDR")]
+    host: Option<String>,
+
+    /// WebSocket (and HTTP) port; 0 picks a free one [default: 8080]
+    #[arg(long, value_name = "PORT")]
+    port: Option<u16>,
+
+    /// RawSocket port; 0 picks a free one [default: 8081]
+    #[arg(long, value_name = "PORT")]
+    rawsocket_port: Option<u16>,
+
+    /// Do not listen for RawSocket connections
+    #[arg(long)]
+    no_rawsocket: bool,
+
+    /// Allow a --host other than loopback: anyone who can reach it can join, anonymously
+    #[arg(long)]
+    allow_remote: bool,
+
+    /// Largest WAMP message a peer may send, in bytes [default: 16777216]
+    #[arg(long, value_name = "BYTES")]
+    max_message_size: Option<usize>,
+
+    /// TOML configuration file (see the dev_router::config docs); flags override it
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+}
+
+impl Cli {
+    /// The configuration file (or the default), with the flags applied, checked.
+    fn config(&self) -> Result<Config, ConfigError> {
+        let mut config = match &self.config {
+            Some(path) => Config::load(path)?,
+            None => Config::default(),
+        };
+        if let Some(host) = &self.host {
+            config.host.clone_from(host);
+        }
+        if let Some(port) = self.port {
+            config.port = port;
+        }
+        if let Some(port) = self.rawsocket_port {
+            config.rawsocket_port = port;
+        }
+        if self.no_rawsocket {
+            config.rawsocket = false;
+        }
+        if self.allow_remote {
+            config.allow_remote = true;
+        }
+        if let Some(size) = self.max_message_size {
+            config.max_message_size = size;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let config = match cli.config() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("dev-router: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match serve(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("dev-router: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let ip = config.host_ip()?;
+    let websocket = TcpListener::bind((ip, config.port))
+        .await
+        .with_context(|| format!("cannot listen for WebSocket on {ip} port {}", config.port))?;
+    let rawsocket = match config.rawsocket {
+        true => Some(
+            TcpListener::bind((ip, config.rawsocket_port))
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot listen for RawSocket on {ip} port {}",
+                        config.rawsocket_port
+                    )
+                })?,
+        ),
+        false => None,
+    };
+
+    // The listening lines are an interface: scripts and tests parse them.
+    {
+        let mut stdout = std::io::stdout().lock();
+        let realms = config.realm_names();
+        writeln!(
+            stdout,
+            "dev-router listening: ws://{}/ws (realms: {realms})",
+            websocket.local_addr()?
+        )?;
+        if let Some(rawsocket) = &rawsocket {
+            writeln!(
+                stdout,
+                "dev-router listening: rawsocket tcp://{}",
+                rawsocket.local_addr()?
+            )?;
+        }
+        stdout.flush()?;
+    }
+
+    let shutdown = CancellationToken::new();
+    tokio::spawn(shut_down_on_signal(shutdown.clone()));
+    server::run(
+        Listeners {
+            websocket,
+            rawsocket,
+        },
+        config,
+        shutdown,
+    )
+    .await;
+    Ok(())
+}
+
+/// Cancels `shutdown` on the first Ctrl-C or SIGTERM; exits at once on the second.
+async fn shut_down_on_signal(shutdown: CancellationToken) {
+    if let Err(error) = signal().await {
+        tracing::warn!(%error, "cannot listen for signals; stop with SIGKILL");
+        return;
+    }
+    tracing::info!("signal received: closing sessions (again to exit at once)");
+    shutdown.cancel();
+    if signal().await.is_ok() {
+        std::process::exit(130);
+    }
+}
+
+#[cfg(unix)]
+async fn signal() -> std::io::Result<()> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result,
+        _ = terminate.recv() => Ok(()),
+    }
+}
+
+#[cfg(not(unix))]
+async fn signal() -> std::io::Result<()> {
+    tokio::signal::ctrl_c().await
+}

@@ -1,0 +1,113 @@
+//! Encode once, send many: a message shared by every recipient, encoded at most once per
+//! serializer.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use wamp_proto::{Message, Serializer};
+
+/// A message on its way to one or more sessions.
+///
+/// Cloning is an `Arc` clone: every recipient of one EVENT holds the same `Outgoing`, and the
+/// first connection that needs the bytes for its serializer encodes them for all the others.
+#[derive(Clone)]
+pub struct Outgoing(Arc<Inner>);
+
+struct Inner {
+    message: Message,
+    /// One slot per [`Serializer`], in the order of [`slot`].
+    encoded: [OnceLock<Bytes>; 3],
+}
+
+impl Outgoing {
+    /// Wraps a message; nothing is encoded yet.
+    pub fn new(message: Message) -> Self {
+        Outgoing(Arc::new(Inner {
+            message,
+            encoded: Default::default(),
+        }))
+    }
+
+    /// The message.
+    pub fn message(&self) -> &Message {
+        &self.0.message
+    }
+
+    /// The message encoded with `serializer`: encoded on first use, then shared by every
+    /// clone of this `Outgoing` (cloning the returned [`Bytes`] is a reference-count bump).
+    pub fn encoded(&self, serializer: Serializer) -> Bytes {
+        self.0.encoded[slot(serializer)]
+            .get_or_init(|| Bytes::from(serializer.encode(&self.0.message)))
+            .clone()
+    }
+
+    /// Whether `self` and `other` are clones of the same `Outgoing`.
+    pub fn ptr_eq(&self, other: &Outgoing) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl From<Message> for Outgoing {
+    fn from(message: Message) -> Self {
+        Outgoing::new(message)
+    }
+}
+
+impl fmt::Debug for Outgoing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Outgoing").field(&self.0.message).finish()
+    }
+}
+
+fn slot(serializer: Serializer) -> usize {
+    match serializer {
+        Serializer::Json => 0,
+        Serializer::MsgPack => 1,
+        Serializer::Cbor => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wamp_proto::Id;
+
+    fn message() -> Message {
+        let id = Id::new(1).unwrap();
+        Message::Published {
+            request: id,
+            publication: id,
+        }
+    }
+
+    #[test]
+    fn clones_share_the_message() {
+        let a = Outgoing::new(message());
+        let b = a.clone();
+        assert!(a.ptr_eq(&b));
+        assert!(!a.ptr_eq(&Outgoing::new(message())));
+        assert_eq!(b.message(), &message());
+        assert!(format!("{a:?}").contains("Published"));
+    }
+
+    #[test]
+    fn encodes_once_per_serializer() {
+        let a = Outgoing::new(message());
+        let b = a.clone();
+        for serializer in Serializer::ALL {
+            let first = a.encoded(serializer);
+            assert_eq!(first, Bytes::from(serializer.encode(&message())));
+            assert_eq!(
+                a.encoded(serializer).as_ptr(),
+                first.as_ptr(),
+                "encoded again"
+            );
+            assert_eq!(
+                b.encoded(serializer).as_ptr(),
+                first.as_ptr(),
+                "not shared by clones"
+            );
+        }
+    }
+}

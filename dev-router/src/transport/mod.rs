@@ -1,0 +1,273 @@
+//! Transports: WebSocket (behind a small HTTP front) and RawSocket.
+//!
+//! A transport turns frames into message bytes and back ([`Transport`]); it knows nothing
+//! of WAMP sessions. [`serve`] is the one loop that connects a transport to a
+//! [`Session`]: it reads frames, decodes them, feeds them to the session, and drains the
+//! session's outbound queue in batches, until the session or the peer ends it.
+
+use std::future::Future;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use wamp_proto::{Message, Serializer};
+
+use crate::realm::Outgoing;
+use crate::session::{Ending, Session, Step};
+
+pub(crate) mod http;
+pub(crate) mod rawsocket;
+pub(crate) mod websocket;
+
+/// How long a new connection may take to send its HTTP request head, its RawSocket
+/// handshake, and then its HELLO.
+pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long closing may take: the last messages, the close frame, and waiting for the peer
+/// to close its side, so that it reads everything before the connection goes.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long to wait for the peer's GOODBYE after the router's, on shutdown.
+const GOODBYE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long to wait for the peer to close its side after ours.
+const LINGER_TIMEOUT: Duration = Duration::from_secs(1);
+/// The most messages written between two flushes.
+const MAX_BATCH: usize = 256;
+
+/// What a transport read.
+#[derive(Debug)]
+pub(crate) enum Inbound {
+    /// One serialized WAMP message.
+    Message(Bytes),
+    /// A transport-level ping to answer with [`Transport::pong`] (RawSocket only:
+    /// WebSocket answers pings itself).
+    Ping(Bytes),
+    /// A message over the limit; its size, when known, and the limit.
+    TooLarge { size: Option<usize>, limit: usize },
+    /// A framing error, described for the ABORT message.
+    Violation(String),
+    /// The peer closed the connection, or it failed.
+    Closed,
+}
+
+/// Why writing failed; the connection is then dropped.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum TransportError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    WebSocket(#[from] tokio_tungstenite::tungstenite::Error),
+}
+
+/// One connection's framing.
+pub(crate) trait Transport: Send {
+    /// The next inbound event. Cancel-safe: dropping the future loses nothing.
+    fn receive(&mut self) -> impl Future<Output = Inbound> + Send;
+
+    /// Buffers one serialized message for sending; [`Transport::flush`] sends it. Cancelling
+    /// the future leaves the buffer consistent.
+    fn feed(&mut self, message: Bytes) -> impl Future<Output = Result<(), TransportError>> + Send;
+
+    /// Sends what is buffered.
+    fn flush(&mut self) -> impl Future<Output = Result<(), TransportError>> + Send;
+
+    /// Answers an [`Inbound::Ping`].
+    fn pong(&mut self, payload: Bytes) -> impl Future<Output = Result<(), TransportError>> + Send;
+
+    /// Closes: sends the transport's close signal for `ending`, then waits for the peer to
+    /// close its side. Callers bound it with a timeout.
+    fn close(&mut self, ending: Ending) -> impl Future<Output = ()> + Send;
+}
+
+/// How the main loop ended.
+enum Exit {
+    /// Send what is queued, then `last`, then close.
+    Close {
+        last: Option<Message>,
+        ending: Ending,
+    },
+    /// The router is shutting down.
+    Shutdown,
+    /// Cut off for not reading: try to send `abort` and close, skipping the queue.
+    CutOff(Message),
+    /// The peer closed: complete the transport's close handshake.
+    PeerClosed,
+    /// The connection is gone.
+    Gone,
+}
+
+/// Runs `session` over `transport` until either ends it or `shutdown` is cancelled.
+pub(crate) async fn serve<T: Transport>(
+    mut transport: T,
+    mut session: Session,
+    mut queue: mpsc::Receiver<Outgoing>,
+    shutdown: CancellationToken,
+) {
+    let serializer = session.serializer();
+    let cut_off = session.cut_off_token();
+    let hello_deadline = tokio::time::sleep(HANDSHAKE_TIMEOUT);
+    tokio::pin!(hello_deadline);
+    let exit = loop {
+        tokio::select! {
+            biased;
+            () = cut_off.cancelled() => break Exit::CutOff(session.cut_off()),
+            () = shutdown.cancelled() => break Exit::Shutdown,
+            () = &mut hello_deadline, if session.is_establishing() => {
+                if let Step::Close { last, ending } = session.handle_hello_timeout(HANDSHAKE_TIMEOUT) {
+                    break Exit::Close { last, ending };
+                }
+            }
+            Some(first) = queue.recv() => {
+                // A peer that does not read blocks this write; being cut off or shut down
+                // must still get through.
+                let written = tokio::select! {
+                    written = write_batch(&mut transport, serializer, first, &mut queue) => written,
+                    () = cut_off.cancelled() => Ok(()),
+                    () = shutdown.cancelled() => Ok(()),
+                };
+                if let Err(error) = written {
+                    tracing::debug!(session = ?session.id(), %error, "write failed");
+                    break Exit::Gone;
+                }
+            }
+            inbound = transport.receive() => {
+                let step = match inbound {
+                    Inbound::Message(bytes) => match serializer.decode(&bytes) {
+                        Ok(message) => {
+                            tracing::trace!(session = ?session.id(), ?message, "received");
+                            session.handle_message(message)
+                        }
+                        Err(error) => session.handle_decode_error(&error),
+                    },
+                    Inbound::Ping(payload) => match transport.pong(payload).await {
+                        Ok(()) => Step::Continue,
+                        Err(_) => break Exit::Gone,
+                    },
+                    Inbound::TooLarge { size, limit } => session.handle_oversized(size, limit),
+                    Inbound::Violation(message) => session.handle_transport_violation(message),
+                    Inbound::Closed => break Exit::PeerClosed,
+                };
+                if let Step::Close { last, ending } = step {
+                    break Exit::Close { last, ending };
+                }
+            }
+        }
+    };
+
+    if !matches!(exit, Exit::Shutdown) {
+        // Leaves the realm now (if not yet), so that nothing more is queued for this session.
+        session.close();
+    }
+    let closing = async {
+        match exit {
+            Exit::Close { last, ending } => {
+                drain_queue(&mut transport, serializer, &mut queue).await;
+                if let Some(last) = last {
+                    let _ = transport.feed(encode(serializer, &last)).await;
+                }
+                let _ = transport.flush().await;
+                transport.close(ending).await;
+            }
+            Exit::Shutdown => {
+                say_goodbye(&mut transport, &mut session, &mut queue).await;
+                transport.close(Ending::Shutdown).await;
+            }
+            Exit::CutOff(abort) => {
+                let _ = transport.feed(encode(serializer, &abort)).await;
+                let _ = transport.flush().await;
+                transport.close(Ending::SlowConsumer).await;
+            }
+            Exit::PeerClosed => transport.close(Ending::Normal).await,
+            Exit::Gone => {}
+        }
+    };
+    if tokio::time::timeout(CLOSE_TIMEOUT, closing).await.is_err() {
+        tracing::debug!("closing timed out; dropping the connection");
+    }
+}
+
+/// The router's side of the closing handshake on shutdown: GOODBYE, then a short wait for
+/// the peer's GOODBYE.
+async fn say_goodbye<T: Transport>(
+    transport: &mut T,
+    session: &mut Session,
+    queue: &mut mpsc::Receiver<Outgoing>,
+) {
+    let serializer = session.serializer();
+    let Some(goodbye) = session.shutdown() else {
+        return;
+    };
+    drain_queue(transport, serializer, queue).await;
+    if transport.feed(encode(serializer, &goodbye)).await.is_err()
+        || transport.flush().await.is_err()
+    {
+        return;
+    }
+    let reply = async {
+        loop {
+            match transport.receive().await {
+                Inbound::Message(bytes) => match serializer.decode(&bytes) {
+                    Ok(message) => {
+                        if let Step::Close { .. } = session.handle_message(message) {
+                            return;
+                        }
+                    }
+                    Err(_) => return,
+                },
+                Inbound::Ping(payload) => {
+                    let _ = transport.pong(payload).await;
+                }
+                Inbound::TooLarge { .. } | Inbound::Violation(_) | Inbound::Closed => return,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(GOODBYE_TIMEOUT, reply).await;
+}
+
+/// Feeds `first` and whatever else is queued (up to [`MAX_BATCH`]), then flushes once.
+async fn write_batch<T: Transport>(
+    transport: &mut T,
+    serializer: Serializer,
+    first: Outgoing,
+    queue: &mut mpsc::Receiver<Outgoing>,
+) -> Result<(), TransportError> {
+    transport.feed(first.encoded(serializer)).await?;
+    for _ in 1..MAX_BATCH {
+        match queue.try_recv() {
+            Ok(next) => transport.feed(next.encoded(serializer)).await?,
+            Err(_) => break,
+        }
+    }
+    transport.flush().await
+}
+
+/// Feeds everything still queued, ignoring errors (the connection is closing anyway).
+async fn drain_queue<T: Transport>(
+    transport: &mut T,
+    serializer: Serializer,
+    queue: &mut mpsc::Receiver<Outgoing>,
+) {
+    while let Ok(next) = queue.try_recv() {
+        if transport.feed(next.encoded(serializer)).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn encode(serializer: Serializer, message: &Message) -> Bytes {
+    Bytes::from(serializer.encode(message))
+}
+
+/// Half-closes `stream` and reads until the peer closes too (or [`LINGER_TIMEOUT`]),
+/// discarding what arrives.
+///
+/// Closing a socket with unread data makes the kernel send a reset, which can destroy the
+/// last messages (an ABORT, a GOODBYE) before the peer reads them; lingering avoids that.
+pub(crate) async fn linger<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S) {
+    let _ = stream.shutdown().await;
+    let drain = async {
+        let mut sink = [0u8; 4096];
+        while let Ok(1..) = stream.read(&mut sink).await {}
+    };
+    let _ = tokio::time::timeout(LINGER_TIMEOUT, drain).await;
+}

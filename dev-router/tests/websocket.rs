@@ -1,0 +1,336 @@
+//! WAMP over WebSocket with each serializer: session lifecycle, publish and subscribe,
+//! routed calls; and the HTTP front of the same port.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: helpers included
+
+mod common;
+
+use common::{Client, TestServer, WsError, abort_of, dict, id, raw_exchange};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use wamp_proto::{Dict, Message, Payload, Serializer, Uri, Value};
+
+async fn hello_welcome_goodbye(serializer: Serializer) {
+    let server = TestServer::start().await;
+    let (client, session) = Client::join(&server, serializer).await;
+    assert!(session.get() >= 1);
+    client.leave().await;
+    server.stop().await;
+}
+
+async fn publish_subscribe(serializer: Serializer) {
+    let server = TestServer::start().await;
+    let (mut subscriber, _) = Client::join(&server, serializer).await;
+    let (mut publisher, _) = Client::join(&server, serializer).await;
+    let subscription = subscriber.subscribe(1, "com.example.topic").await;
+
+    let payload = Payload {
+        args: vec![
+            Value::from(1),
+            Value::from("two"),
+            Value::from(u64::MAX),
+            Value::from(vec![0u8, 1, 255]),
+        ],
+        kwargs: dict([("nested", Value::List(vec![Value::Null, Value::from(1.5)]))]),
+    };
+    let publish = Message::Publish {
+        request: id(7),
+        options: dict([("acknowledge", Value::Bool(true))]),
+        topic: Uri::new("com.example.topic"),
+        payload: payload.clone(),
+    };
+    publisher.send(&publish).await;
+    let publication = match publisher.recv().await {
+        Message::Published {
+            request,
+            publication,
+        } => {
+            assert_eq!(request, id(7));
+            publication
+        }
+        other => panic!("expected PUBLISHED, got {other:?}"),
+    };
+    match subscriber.recv().await {
+        Message::Event {
+            subscription: to,
+            publication: of,
+            payload: received,
+            ..
+        } => {
+            assert_eq!(to, subscription);
+            assert_eq!(of, publication);
+            assert_eq!(received, payload);
+        }
+        other => panic!("expected EVENT, got {other:?}"),
+    }
+    subscriber.leave().await;
+    publisher.leave().await;
+    server.stop().await;
+}
+
+async fn call_register_yield(serializer: Serializer) {
+    let server = TestServer::start().await;
+    let (mut callee, _) = Client::join(&server, serializer).await;
+    let (mut caller, _) = Client::join(&server, serializer).await;
+    let registration = callee.register(1, "com.example.add").await;
+
+    caller
+        .call(
+            5,
+            "com.example.add",
+            Payload::args(vec![Value::from(2), Value::from(3)]),
+        )
+        .await;
+    let invocation = match callee.recv().await {
+        Message::Invocation {
+            request,
+            registration: of,
+            payload,
+            ..
+        } => {
+            assert_eq!(of, registration);
+            assert_eq!(payload.args, vec![Value::from(2), Value::from(3)]);
+            request
+        }
+        other => panic!("expected INVOCATION, got {other:?}"),
+    };
+    let answer = Message::Yield {
+        request: invocation,
+        options: Dict::new(),
+        payload: Payload::args(vec![5.into()]),
+    };
+    callee.send(&answer).await;
+    match caller.recv().await {
+        Message::Result {
+            request, payload, ..
+        } => {
+            assert_eq!(request, id(5));
+            assert_eq!(payload.args, vec![Value::from(5)]);
+        }
+        other => panic!("expected RESULT, got {other:?}"),
+    }
+    callee.leave().await;
+    caller.leave().await;
+    server.stop().await;
+}
+
+macro_rules! per_serializer {
+    ($($module:ident => $serializer:expr;)*) => {$(
+        mod $module {
+            use super::*;
+
+            #[tokio::test]
+            async fn hello_welcome_goodbye() {
+                super::hello_welcome_goodbye($serializer).await;
+            }
+
+            #[tokio::test]
+            async fn publish_subscribe() {
+                super::publish_subscribe($serializer).await;
+            }
+
+            #[tokio::test]
+            async fn call_register_yield() {
+                super::call_register_yield($serializer).await;
+            }
+        }
+    )*};
+}
+
+per_serializer! {
+    json => Serializer::Json;
+    msgpack => Serializer::MsgPack;
+    cbor => Serializer::Cbor;
+}
+
+#[tokio::test]
+async fn one_event_reaches_subscribers_of_every_serializer() {
+    let server = TestServer::start().await;
+    let mut subscribers = Vec::new();
+    for serializer in Serializer::ALL {
+        let (mut client, _) = Client::join(&server, serializer).await;
+        client.subscribe(1, "com.example.fanout").await;
+        subscribers.push(client);
+    }
+    let (mut publisher, _) = Client::join(&server, Serializer::Cbor).await;
+    let payload = Payload::args(vec![Value::from(vec![1u8, 2, 3]), Value::from(-42)]);
+    let publish = Message::Publish {
+        request: id(1),
+        options: Dict::new(),
+        topic: Uri::new("com.example.fanout"),
+        payload: payload.clone(),
+    };
+    publisher.send(&publish).await;
+    for subscriber in &mut subscribers {
+        match subscriber.recv().await {
+            Message::Event {
+                payload: received, ..
+            } => assert_eq!(received, payload, "{:?}", subscriber.serializer()),
+            other => panic!("expected EVENT, got {other:?}"),
+        }
+    }
+    drop((subscribers, publisher));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_callee_that_disconnects_fails_its_pending_calls() {
+    let server = TestServer::start().await;
+    let (mut callee, _) = Client::join(&server, Serializer::MsgPack).await;
+    let (mut caller, _) = Client::join(&server, Serializer::Json).await;
+    callee.register(1, "com.example.slow").await;
+    caller.call(9, "com.example.slow", Payload::default()).await;
+    assert!(matches!(callee.recv().await, Message::Invocation { .. }));
+    drop(callee);
+    match caller.recv().await {
+        Message::Error { request, error, .. } => {
+            assert_eq!(request, id(9));
+            assert_eq!(error.as_str(), "wamp.error.canceled");
+        }
+        other => panic!("expected ERROR, got {other:?}"),
+    }
+    // The procedure went with its callee.
+    caller
+        .call(10, "com.example.slow", Payload::default())
+        .await;
+    match caller.recv().await {
+        Message::Error { error, .. } => assert_eq!(error.as_str(), "wamp.error.no_such_procedure"),
+        other => panic!("expected ERROR, got {other:?}"),
+    }
+    caller.leave().await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_says_goodbye_to_every_session() {
+    let server = TestServer::start().await;
+    let (mut websocket, _) = Client::join(&server, Serializer::Json).await;
+    let mut rawsocket = Client::rawsocket(&server, Serializer::MsgPack).await;
+    rawsocket.establish("realm1").await;
+    let stopping = tokio::spawn(server.stop());
+    for client in [&mut websocket, &mut rawsocket] {
+        match client.recv().await {
+            Message::Goodbye { reason, .. } => {
+                assert_eq!(reason.as_str(), "wamp.close.system_shutdown")
+            }
+            other => panic!("expected GOODBYE, got {other:?}"),
+        }
+        let reply = Message::Goodbye {
+            details: Dict::new(),
+            reason: Uri::new("wamp.close.goodbye_and_out"),
+        };
+        client.send(&reply).await;
+        client.expect_closed().await;
+    }
+    drop((websocket, rawsocket));
+    stopping.await.unwrap();
+}
+
+#[tokio::test]
+async fn the_client_chooses_among_offered_subprotocols_in_its_order() {
+    let server = TestServer::start().await;
+    let mut request = server.ws_url().into_client_request().unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("wamp.2.ubjson, wamp.2.cbor, wamp.2.json"),
+    );
+    let (ws, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(
+        response.headers().get("Sec-WebSocket-Protocol").unwrap(),
+        "wamp.2.cbor"
+    );
+    drop(ws);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn clients_without_a_wamp_subprotocol_get_400() {
+    let server = TestServer::start().await;
+
+    let mut request = server.ws_url().into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", HeaderValue::from_static("mqtt"));
+    match tokio_tungstenite::connect_async(request).await {
+        Err(WsError::Http(response)) => {
+            assert_eq!(response.status(), 400);
+            let body = String::from_utf8(response.body().clone().unwrap_or_default()).unwrap();
+            assert!(
+                body.contains("wamp.2.json, wamp.2.msgpack, wamp.2.cbor"),
+                "{body}"
+            );
+        }
+        other => panic!("expected HTTP 400, got {other:?}"),
+    }
+
+    let upgrade = format!(
+        "GET /ws HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        server.ws_addr
+    );
+    let response =
+        String::from_utf8(raw_exchange(server.ws_addr, upgrade.as_bytes()).await).unwrap();
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    assert!(
+        response.contains("this is a WAMP endpoint: request one of the subprotocols"),
+        "{response}"
+    );
+
+    common::assert_router_works(&server).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn plain_http_requests_get_short_answers() {
+    let server = TestServer::start().await;
+    let get = |path: &str| format!("GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", server.ws_addr);
+
+    let index = String::from_utf8(raw_exchange(server.ws_addr, get("/").as_bytes()).await).unwrap();
+    assert!(index.starts_with("HTTP/1.1 200 OK\r\n"), "{index}");
+    assert!(index.contains("text/html"), "{index}");
+    assert!(
+        index.contains(&format!("ws://{}/ws", server.ws_addr)),
+        "{index}"
+    );
+
+    let missing =
+        String::from_utf8(raw_exchange(server.ws_addr, get("/nope").as_bytes()).await).unwrap();
+    assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+
+    let no_upgrade =
+        String::from_utf8(raw_exchange(server.ws_addr, get("/ws").as_bytes()).await).unwrap();
+    assert!(no_upgrade.starts_with("HTTP/1.1 426"), "{no_upgrade}");
+
+    let mut request = format!("ws://{}/elsewhere", server.ws_addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("wamp.2.json"),
+    );
+    match tokio_tungstenite::connect_async(request).await {
+        Err(WsError::Http(response)) => assert_eq!(response.status(), 404),
+        other => panic!("expected HTTP 404, got {other:?}"),
+    }
+
+    let garbage = raw_exchange(server.ws_addr, b"\x00\x01 not http at all\r\n\r\n").await;
+    assert!(garbage.is_empty(), "{garbage:?}");
+
+    common::assert_router_works(&server).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_realm_is_aborted() {
+    let server = TestServer::start().await;
+    let mut client = Client::websocket(&server, Serializer::Json).await;
+    client.send(&common::hello("realm2")).await;
+    let abort = client.recv().await;
+    let (reason, message) = abort_of(&abort);
+    assert_eq!(reason, "wamp.error.no_such_realm");
+    assert!(message.contains("realm1"), "{message}");
+    client.expect_closed().await;
+    drop(client);
+    common::assert_router_works(&server).await;
+    server.stop().await;
+}
