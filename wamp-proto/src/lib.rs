@@ -12,10 +12,13 @@
 //! - [`id`]: IDs in `1..=2^53`, random and sequential.
 //! - [`error`]: [`ProtocolError`], what a decoder says about bad input.
 //! - [`auth`]: authentication math (ticket, WAMP-CRA, cryptosign), for clients and routers.
+//! - [`client`]: the client session as a state machine, [`ClientSession`]: messages and
+//!   application requests in, messages and events out.
 
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod client;
 pub mod error;
 pub mod id;
 pub mod message;
@@ -25,6 +28,7 @@ pub mod value;
 pub mod wire;
 
 pub use auth::{AuthError, Credential};
+pub use client::{ClientConfig, ClientError, ClientSession};
 pub use error::ProtocolError;
 pub use id::{Id, IdSequence, RequestId, SessionId};
 pub use message::{Message, MessageType, Payload};
