@@ -16,6 +16,52 @@
 //!
 //! Every key is optional; unknown keys are an error, so that a typo does not silently fall
 //! back to a default. Command-line flags override the file.
+//!
+//! # Authentication and authorization
+//!
+//! A realm with none of the keys below is open: anonymous sessions only, with the role
+//! `anonymous`, allowed everything (meta API included). Otherwise:
+//!
+//! ```toml
+//! [[realms]]
+//! name = "realm1"
+//! authmethods = ["ticket", "wampcra", "cryptosign", "anonymous"] # default ["anonymous"]
+//! anonymous_role = "guest"    # the role of anonymous sessions; default "anonymous"
+//!
+//! [[realms.principals]]       # who may authenticate, with which credentials
+//! authid = "alice"
+//! role = "frontend"
+//! ticket = "alice-ticket"     # for "ticket"
+//! secret = "alice-secret"     # for "wampcra"; with salt, the router derives the key:
+//! salt = "s4lt"               #   PBKDF2-HMAC-SHA256 (Autobahn's derive_key)
+//! iterations = 1000           #   default 1000
+//! keylen = 32                 #   default 32
+//! pubkey = "c9f4...64 hex digits"  # for "cryptosign" (Ed25519), and/or
+//! authorized_keys = ["...", "..."] #   a list of them
+//!
+//! [[realms.roles]]            # what each role may do
+//! name = "frontend"
+//! permissions = [
+//!   { uri = "com.example.", match = "prefix", call = true, subscribe = true,
+//!     disclose = { caller = true } },
+//!   { uri = "com.example.admin.", match = "prefix" },       # nothing under here
+//!   { uri = "com..status", match = "wildcard", publish = true },
+//! ]
+//! ```
+//!
+//! - A client names its methods in `HELLO.Details.authmethods`, in its order of preference;
+//!   the router uses the first one the realm enables (`anonymous` when it names none).
+//! - `match` is `exact` (the default), `prefix` or `wildcard`; `call`, `register`,
+//!   `publish`, `subscribe` and `disclose.caller` / `disclose.publisher` (may a CALL or
+//!   PUBLISH carry `disclose_me`) default to `false`. For a URI, the most specific matching
+//!   permission decides alone: exact, else the longest prefix, else the wildcard with the
+//!   most non-empty components. No match, no permission. The meta API (`wamp.`) and the
+//!   trace URIs need permissions like any other URI.
+//! - Once a realm lists roles, they are all there is: each principal's role, and the
+//!   anonymous role if anonymous is enabled, must be among them. A realm without roles has
+//!   only the implicit, all-allowed anonymous role, so principals need roles.
+//! - Checked at start: unknown roles, duplicate authids or roles, bad hex keys, invalid URI
+//!   patterns, salt parameters without a salt, and enabled methods no principal can use.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
@@ -24,6 +70,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use wamp_proto::{Uri, UriRule};
 
+use crate::auth::settings::{default_anonymous_role, default_authmethods};
+use crate::auth::{AuthMethod, Authenticator, PrincipalSettings, RoleSettings, Roles};
 use crate::realm::RealmConfig;
 
 /// The default WebSocket port.
@@ -69,6 +117,18 @@ pub struct RealmSettings {
     /// Which rule topic and procedure URIs must follow.
     #[serde(default)]
     pub uri_rule: UriRuleSetting,
+    /// The authentication methods the realm accepts.
+    #[serde(default = "default_authmethods")]
+    pub authmethods: Vec<AuthMethod>,
+    /// The role of anonymous sessions.
+    #[serde(default = "default_anonymous_role")]
+    pub anonymous_role: String,
+    /// Who may authenticate, and how.
+    #[serde(default)]
+    pub principals: Vec<PrincipalSettings>,
+    /// The roles and their permissions; none means every role may do everything.
+    #[serde(default)]
+    pub roles: Vec<RoleSettings>,
 }
 
 /// `uri_rule = "loose" | "strict"`.
@@ -92,11 +152,15 @@ impl From<UriRuleSetting> for UriRule {
 }
 
 impl RealmSettings {
-    /// A realm with loose URIs.
+    /// A realm with loose URIs, open to anonymous sessions with every permission.
     pub fn new(name: impl Into<String>) -> Self {
         RealmSettings {
             name: name.into(),
             uri_rule: UriRuleSetting::Loose,
+            authmethods: default_authmethods(),
+            anonymous_role: default_anonymous_role(),
+            principals: Vec::new(),
+            roles: Vec::new(),
         }
     }
 
@@ -106,10 +170,43 @@ impl RealmSettings {
     }
 
     /// The routing settings for [`crate::realm::Realm::new`].
+    ///
+    /// Roles that do not pass [`Config::validate`] give a realm where nothing is allowed.
     pub fn realm_config(&self) -> RealmConfig {
         RealmConfig {
             uri_rule: self.uri_rule.into(),
+            roles: self.roles().unwrap_or_else(|error| {
+                tracing::error!(realm = %self.name, %error, "invalid roles: allowing nothing");
+                Roles::closed()
+            }),
         }
+    }
+
+    /// The realm's roles.
+    ///
+    /// # Errors
+    /// What is wrong with `roles`, as [`Roles::from_settings`] says.
+    pub fn roles(&self) -> Result<Roles, String> {
+        Roles::from_settings(&self.roles)
+    }
+
+    /// The realm's authentication settings, checked; a realm that lets nobody in if they do
+    /// not pass [`Config::validate`].
+    pub(crate) fn authenticator(&self) -> Authenticator {
+        self.try_authenticator().unwrap_or_else(|error| {
+            tracing::error!(realm = %self.name, %error, "invalid authentication settings: nobody can join");
+            Authenticator::closed()
+        })
+    }
+
+    fn try_authenticator(&self) -> Result<Authenticator, String> {
+        let roles = self.roles()?;
+        Authenticator::new(
+            &self.authmethods,
+            &self.anonymous_role,
+            &self.principals,
+            &roles,
+        )
     }
 }
 
@@ -221,6 +318,12 @@ impl Config {
                     realm.name
                 )));
             }
+            if let Err(message) = realm.try_authenticator() {
+                return Err(ConfigError::Invalid(format!(
+                    "realm {:?}: {message}",
+                    realm.name
+                )));
+            }
         }
         if self.max_message_size < MIN_MAX_MESSAGE_SIZE {
             return Err(ConfigError::Invalid(format!(
@@ -283,6 +386,7 @@ impl fmt::Display for RealmNames<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::MatchSetting;
 
     /// Parses and validates.
     fn check(text: &str) -> Result<Config, ConfigError> {
@@ -389,5 +493,172 @@ mod tests {
         assert!(message.contains("--allow-remote"), "{message}");
         check("host = \"0.0.0.0\"\nallow_remote = true").unwrap();
         check("host = \"::1\"").unwrap();
+    }
+
+    /// The sample file that documents the auth format, and that the tests run with.
+    const AUTH_EXAMPLE: &str = include_str!("../examples/auth.toml");
+
+    #[test]
+    fn the_auth_example_parses_and_validates() {
+        let config = check(AUTH_EXAMPLE).unwrap();
+        let realm = &config.realms[0];
+        assert_eq!(realm.name, "realm1");
+        assert_eq!(
+            realm.authmethods,
+            [
+                AuthMethod::Ticket,
+                AuthMethod::Wampcra,
+                AuthMethod::Cryptosign
+            ]
+        );
+        let authids: Vec<&str> = realm.principals.iter().map(|p| p.authid.as_str()).collect();
+        assert_eq!(authids, ["alice", "bob", "carol", "dave", "erin"]);
+        assert_eq!(realm.principals[2].salt.as_deref(), Some("carol-salt"));
+        assert_eq!(realm.principals[2].iterations, Some(100));
+        assert_eq!(realm.principals[4].authorized_keys.len(), 2);
+        let frontend = &realm.roles[0];
+        assert_eq!(frontend.permissions[0].policy, MatchSetting::Prefix);
+        assert!(frontend.permissions[0].disclose.caller);
+        assert!(!frontend.permissions[0].disclose.publisher);
+        assert!(!frontend.permissions[0].register);
+        let roles = realm.realm_config().roles;
+        assert!(roles.permission("frontend", "com.example.news").publish);
+        assert!(!roles.permission("frontend", "com.example.private.x").call);
+        assert!(
+            roles
+                .permission("frontend", "com.example.private.status")
+                .call
+        );
+        assert!(roles.permission("frontend", "org.acme.ping").call);
+        assert!(roles.permission("backend", "wamp.session.count").call);
+        assert!(!roles.permission("frontend", "wamp.session.count").call);
+
+        let public = &config.realms[1];
+        assert_eq!(public.authmethods, [AuthMethod::Anonymous]);
+        assert_eq!(public.anonymous_role, "guest");
+
+        // Debug output never shows a ticket or a secret.
+        let shown = format!("{config:?}");
+        assert!(
+            shown.contains("alice") && !shown.contains("alice-ticket"),
+            "{shown}"
+        );
+        assert!(!shown.contains("bob-secret") && !shown.contains("carol-secret"));
+    }
+
+    #[test]
+    fn realms_without_auth_keys_are_open_to_anonymous() {
+        let config = check("[[realms]]\nname = \"r\"").unwrap();
+        assert_eq!(config.realms[0].authmethods, [AuthMethod::Anonymous]);
+        assert_eq!(config.realms[0].anonymous_role, "anonymous");
+        let roles = config.realms[0].realm_config().roles;
+        assert!(roles.is_open());
+        assert!(roles.permission("anonymous", "wamp.session.list").call);
+    }
+
+    #[test]
+    fn auth_settings_are_checked() {
+        let invalid = |realm: &str| match check(&format!("[[realms]]\nname = \"r\"\n{realm}")) {
+            Err(ConfigError::Invalid(message)) => {
+                assert!(message.starts_with("invalid configuration: ") || !message.is_empty());
+                message
+            }
+            other => panic!("{realm:?} gave {other:?}"),
+        };
+        let role = "[[realms.roles]]\nname = \"user\"\n";
+        let alice = |credential: &str| {
+            format!("[[realms.principals]]\nauthid = \"alice\"\nrole = \"user\"\n{credential}\n")
+        };
+        let ticket = "authmethods = [\"ticket\"]\n";
+
+        let message = invalid(&format!(
+            "{ticket}[[realms.principals]]\nauthid = \"alice\"\nrole = \"admin\"\nticket = \"t\"\n{role}"
+        ));
+        assert!(
+            message.contains("\"admin\"") && message.contains("[[realms.roles]]"),
+            "{message}"
+        );
+        assert!(message.contains("realm \"r\""), "{message}");
+        // Without any roles, no principal role exists.
+        let message = invalid(&format!("{ticket}{}", alice("ticket = \"t\"")));
+        assert!(
+            message.contains("no [[realms.roles]] entry defines"),
+            "{message}"
+        );
+        let message = invalid(&format!(
+            "{ticket}{}{}{role}",
+            alice("ticket = \"t\""),
+            alice("ticket = \"u\"")
+        ));
+        assert!(message.contains("\"alice\" is listed twice"), "{message}");
+        let message = invalid(&format!(
+            "authmethods = [\"cryptosign\"]\n{}{role}",
+            alice("pubkey = \"xyz\"")
+        ));
+        assert!(
+            message.contains("public key \"xyz\" is not valid"),
+            "{message}"
+        );
+        let message = invalid(&format!(
+            "authmethods = [\"cryptosign\"]\n{}{role}",
+            alice("authorized_keys = [\"abcd\"]")
+        ));
+        assert!(message.contains("must be 32 bytes"), "{message}");
+        let message = invalid(&format!(
+            "authmethods = [\"wampcra\"]\n{}{role}",
+            alice("secret = \"s\"\niterations = 5")
+        ));
+        assert!(message.contains("no salt"), "{message}");
+        let message = invalid(&format!(
+            "authmethods = [\"wampcra\"]\n{}{role}",
+            alice("secret = \"s\"\nsalt = \"x\"\nkeylen = 0")
+        ));
+        assert!(message.contains("keylen"), "{message}");
+        let message = invalid(&format!("{ticket}{}{role}", alice("secret = \"s\"")));
+        assert!(
+            message.contains("no credential for any method"),
+            "{message}"
+        );
+        let message = invalid(&format!(
+            "authmethods = [\"ticket\", \"wampcra\"]\n{}{role}",
+            alice("ticket = \"t\"")
+        ));
+        assert!(
+            message.contains("enables wampcra, but no principal"),
+            "{message}"
+        );
+        let message = invalid("authmethods = []");
+        assert!(message.contains("empty"), "{message}");
+        let message = invalid("authmethods = [\"anonymous\", \"anonymous\"]");
+        assert!(message.contains("twice"), "{message}");
+        let message = invalid(&format!("anonymous_role = \"guest\"\n{role}"));
+        assert!(message.contains("anonymous_role \"guest\""), "{message}");
+        let message = invalid(&format!(
+            "{role}permissions = [{{ uri = \"a b\", match = \"prefix\" }}]"
+        ));
+        assert!(message.contains("not a valid prefix pattern"), "{message}");
+
+        // Unknown keys and values are parse errors.
+        for bad in [
+            "authmethods = [\"password\"]",
+            "[[realms.principals]]\nauthid = \"a\"\nrole = \"r\"\npassword = \"p\"",
+            "[[realms.roles]]\nname = \"r\"\npermissions = [{ uri = \"a\", match = \"regex\" }]",
+            "[[realms.roles]]\nname = \"r\"\npermissions = [{ uri = \"a\", delete = true }]",
+            "[[realms.roles]]\nname = \"r\"\npermissions = [{ uri = \"a\", disclose = { me = true } }]",
+        ] {
+            let error = check(&format!("[[realms]]\nname = \"r\"\n{bad}")).unwrap_err();
+            assert!(matches!(error, ConfigError::Parse { .. }), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn invalid_auth_settings_fail_closed_without_validation() {
+        let config = Config::parse(
+            "[[realms]]\nname = \"r\"\n[[realms.roles]]\nname = \"a\"\n[[realms.roles]]\nname = \"a\"",
+        )
+        .unwrap();
+        let roles = config.realms[0].realm_config().roles;
+        assert!(!roles.is_open());
+        assert!(!roles.permission("a", "x").call);
     }
 }

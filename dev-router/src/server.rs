@@ -51,6 +51,9 @@ pub struct Listeners {
 pub async fn run(listeners: Listeners, config: Config, shutdown: CancellationToken) {
     let router = Arc::new(Router::new(&config));
     let tracker = TaskTracker::new();
+    for realm in router.realms() {
+        tracker.spawn(realm.clone().run_timer(shutdown.clone()));
+    }
     let Listeners {
         websocket,
         rawsocket,

@@ -1,11 +1,20 @@
 //! One connection's WAMP session, as a state machine without sockets.
 //!
 //! ```text
-//! Establishing --HELLO--> Established --GOODBYE / ABORT / violation--> Closed
-//!      |                       |
-//!      |                       +--router shutdown--> Closing --GOODBYE reply--> Closed
-//!      +--anything else, bad HELLO, decode error--> Closed (after ABORT)
+//! Establishing --HELLO, anonymous----------------------------> Established
+//!   |                                                            ^     |
+//!   +--HELLO, other method: CHALLENGE--> Authenticating          |     +--GOODBYE / ABORT /
+//!   |                                      |  +--AUTHENTICATE ok-+     |  violation--> Closed
+//!   |                                      +--wrong credentials,       +--router shutdown-->
+//!   |                                         anything else--> Closed     Closing --GOODBYE
+//!   |                                         (after ABORT)               reply--> Closed
+//!   +--anything else, bad HELLO, no acceptable method, decode error--> Closed (after ABORT)
 //! ```
+//!
+//! Which method, and whether the credentials hold, is [`crate::auth`]'s business; this layer
+//! sends the CHALLENGE, keeps the pending handshake, and turns the verdict into WELCOME or
+//! ABORT. The randomness and time a handshake needs come from [`Session`]'s entropy source,
+//! which tests replace.
 //!
 //! The transport decodes each frame and calls [`Session::handle_message`] (or
 //! [`Session::handle_decode_error`], [`Session::handle_oversized`]); the returned [`Step`]
@@ -20,6 +29,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use wamp_proto::{Dict, Message, ProtocolError, Serializer, SessionId, Uri, UriRule, Value};
 
+use crate::auth::{Begin, Denial, Entropy, Identity, Pending};
 use crate::realm::{Outgoing, SessionInfo, Violation};
 use crate::router::{Peer, RealmHandle, Router};
 
@@ -28,7 +38,6 @@ pub(crate) mod reason {
     pub(crate) const PROTOCOL_VIOLATION: &str = "wamp.error.protocol_violation";
     pub(crate) const NO_SUCH_REALM: &str = "wamp.error.no_such_realm";
     pub(crate) const INVALID_URI: &str = "wamp.error.invalid_uri";
-    pub(crate) const NO_AUTH_METHOD: &str = "wamp.error.no_auth_method";
     pub(crate) const GOODBYE_AND_OUT: &str = "wamp.close.goodbye_and_out";
     pub(crate) const SYSTEM_SHUTDOWN: &str = "wamp.close.system_shutdown";
     /// Not in the spec, which leaves slow readers to the implementation; outside the
@@ -66,6 +75,12 @@ pub(crate) enum Ending {
 #[derive(Debug)]
 enum State {
     Establishing,
+    /// CHALLENGE sent; waiting for AUTHENTICATE. `id` is reserved for the WELCOME.
+    Authenticating {
+        realm: Arc<RealmHandle>,
+        id: SessionId,
+        pending: Box<Pending>,
+    },
     Established {
         realm: Arc<RealmHandle>,
         id: SessionId,
@@ -84,6 +99,10 @@ pub(crate) struct Session {
     remote: String,
     peer: Peer,
     state: State,
+    /// `HELLO.Details.roles`, kept from HELLO to WELCOME for the realm's [`SessionInfo`].
+    client_roles: Dict,
+    /// Randomness and time for the handshake: the OS's, or a test's.
+    entropy: fn() -> Entropy,
 }
 
 impl Session {
@@ -95,10 +114,7 @@ impl Session {
         remote: String,
     ) -> (Session, mpsc::Receiver<Outgoing>) {
         let (queue, receiver) = mpsc::channel(router.queue_capacity());
-        let peer = Peer {
-            queue,
-            cut_off: CancellationToken::new(),
-        };
+        let peer = Peer::new(queue);
         let session = Session {
             router,
             transport,
@@ -106,6 +122,8 @@ impl Session {
             remote,
             peer,
             state: State::Establishing,
+            client_roles: Dict::new(),
+            entropy: Entropy::draw,
         };
         (session, receiver)
     }
@@ -114,6 +132,12 @@ impl Session {
     /// [`Session::cut_off`].
     pub(crate) fn cut_off_token(&self) -> CancellationToken {
         self.peer.cut_off.clone()
+    }
+
+    /// Cancelled when the realm has closed this session (meta API `wamp.session.kill`): its
+    /// GOODBYE is the last message queued; send the queue, then close.
+    pub(crate) fn close_token(&self) -> CancellationToken {
+        self.peer.closed.clone()
     }
 
     /// The serializer the connection negotiated.
@@ -129,14 +153,22 @@ impl Session {
         }
     }
 
-    /// Whether the session still waits for HELLO.
+    /// Whether the session still waits for HELLO, or for AUTHENTICATE.
     pub(crate) fn is_establishing(&self) -> bool {
-        matches!(self.state, State::Establishing)
+        matches!(
+            self.state,
+            State::Establishing | State::Authenticating { .. }
+        )
     }
 
-    /// The peer sent no HELLO within `waited`.
+    /// The peer did not complete the handshake (HELLO, and AUTHENTICATE if challenged)
+    /// within `waited`.
     pub(crate) fn handle_hello_timeout(&mut self, waited: Duration) -> Step {
-        let message = format!("no HELLO within {} seconds", waited.as_secs());
+        let expected = match self.state {
+            State::Authenticating { .. } => "AUTHENTICATE",
+            _ => "HELLO",
+        };
+        let message = format!("no {expected} within {} seconds", waited.as_secs());
         self.abort(
             reason::PROTOCOL_VIOLATION,
             message,
@@ -148,6 +180,7 @@ impl Session {
     pub(crate) fn handle_message(&mut self, message: Message) -> Step {
         match &self.state {
             State::Establishing => self.handle_establishing(message),
+            State::Authenticating { .. } => self.handle_authenticating(message),
             State::Established { realm, id } => {
                 let (realm, id) = (realm.clone(), *id);
                 match message {
@@ -235,7 +268,7 @@ impl Session {
     /// GOODBYE. `None` when no session is established: just close then.
     pub(crate) fn shutdown(&mut self) -> Option<Message> {
         if self.id().is_none() {
-            self.state = State::Closed;
+            self.leave();
             return None;
         }
         self.leave();
@@ -274,6 +307,11 @@ impl Session {
                     ending: Ending::Normal,
                 }
             }
+            Message::Authenticate { .. } => self.abort(
+                reason::PROTOCOL_VIOLATION,
+                "AUTHENTICATE without a CHALLENGE: send HELLO first".into(),
+                Ending::ProtocolViolation,
+            ),
             other => self.abort(
                 reason::PROTOCOL_VIOLATION,
                 format!(
@@ -282,6 +320,48 @@ impl Session {
                 ),
                 Ending::ProtocolViolation,
             ),
+        }
+    }
+
+    fn handle_authenticating(&mut self, message: Message) -> Step {
+        let State::Authenticating { realm, id, pending } =
+            std::mem::replace(&mut self.state, State::Closed)
+        else {
+            return self.abort(
+                reason::PROTOCOL_VIOLATION,
+                "no authentication in progress".into(),
+                Ending::ProtocolViolation,
+            );
+        };
+        match message {
+            Message::Authenticate { signature, .. } => {
+                match realm.authenticator().finish(pending, &signature) {
+                    Ok(identity) => self.welcome(realm, id, identity),
+                    Err(denial) => {
+                        self.router.release_session_id(id);
+                        self.deny(denial)
+                    }
+                }
+            }
+            Message::Abort { .. } => {
+                self.router.release_session_id(id);
+                Step::Close {
+                    last: None,
+                    ending: Ending::Normal,
+                }
+            }
+            other => {
+                self.router.release_session_id(id);
+                let message = format!(
+                    "after a CHALLENGE the next message must be AUTHENTICATE, not {}",
+                    other.message_type()
+                );
+                self.abort(
+                    reason::PROTOCOL_VIOLATION,
+                    message,
+                    Ending::ProtocolViolation,
+                )
+            }
         }
     }
 
@@ -299,7 +379,7 @@ impl Session {
             return self.abort(reason::NO_SUCH_REALM, message, Ending::Normal);
         };
         match details.get("roles") {
-            Some(Value::Dict(roles)) if !roles.is_empty() => {}
+            Some(Value::Dict(roles)) if !roles.is_empty() => self.client_roles = roles.clone(),
             _ => {
                 let message = "HELLO.Details.roles must be a non-empty dictionary".to_owned();
                 return self.abort(
@@ -309,60 +389,60 @@ impl Session {
                 );
             }
         }
-        if let Err(step) = self.check_authmethods(details) {
-            return step;
-        }
 
+        // The ID is drawn now because a WAMP-CRA challenge names it; it is given back if
+        // the handshake fails.
         let id = self.router.allocate_session_id();
+        let entropy = (self.entropy)();
+        match realm.authenticator().begin(details, id, &entropy) {
+            Begin::Welcome(identity) => self.welcome(realm, id, identity),
+            Begin::Challenge { challenge, pending } => {
+                tracing::debug!(session = %id, realm = %realm.name(), authmethod = %pending.method(), "challenging");
+                // The queue is new and empty, so there is room; a failure means the
+                // connection is gone, and then so is the handshake.
+                let _ = self.peer.queue.try_send(Outgoing::new(challenge));
+                self.state = State::Authenticating { realm, id, pending };
+                Step::Continue
+            }
+            Begin::Deny(denial) => {
+                self.router.release_session_id(id);
+                self.deny(denial)
+            }
+        }
+    }
+
+    /// Joins the realm as `identity`; the realm queues the WELCOME.
+    fn welcome(&mut self, realm: Arc<RealmHandle>, id: SessionId, identity: Identity) -> Step {
         let info = SessionInfo {
-            authid: format!("anonymous-{:08x}", rand::random::<u32>()),
-            authrole: "anonymous".into(),
-            authmethod: "anonymous".into(),
-            authprovider: "static".into(),
+            authid: identity.authid,
+            authrole: identity.authrole,
+            authmethod: identity.authmethod.as_str().into(),
+            authprovider: identity.authprovider.into(),
             transport: self.transport.into(),
             serializer: self.serializer,
             peer: self.remote.clone(),
+            client_roles: std::mem::take(&mut self.client_roles),
         };
-        tracing::info!(session = %id, realm = %realm.name(), authid = %info.authid, "session joined");
+        tracing::info!(
+            session = %id,
+            realm = %realm.name(),
+            authid = %info.authid,
+            authrole = %info.authrole,
+            authmethod = %info.authmethod,
+            "session joined"
+        );
         realm.join(id, info, self.peer.clone());
         self.state = State::Established { realm, id };
         Step::Continue
     }
 
-    /// Anonymous only, for now: fine when `authmethods` is absent, empty, or names
-    /// `anonymous`.
-    fn check_authmethods(&mut self, details: &Dict) -> Result<(), Step> {
-        let Some(methods) = details.get("authmethods") else {
-            return Ok(());
+    /// ABORT for a refused handshake.
+    fn deny(&mut self, denial: Denial) -> Step {
+        let ending = match denial.reason {
+            reason::PROTOCOL_VIOLATION => Ending::ProtocolViolation,
+            _ => Ending::Normal,
         };
-        let Some(methods) = methods.as_list() else {
-            let message = "HELLO.Details.authmethods must be a list of strings".to_owned();
-            return Err(self.abort(
-                reason::PROTOCOL_VIOLATION,
-                message,
-                Ending::ProtocolViolation,
-            ));
-        };
-        if methods.is_empty()
-            || methods
-                .iter()
-                .any(|method| method.as_str() == Some("anonymous"))
-        {
-            return Ok(());
-        }
-        let offered: Vec<String> = methods
-            .iter()
-            .map(|method| {
-                method
-                    .as_str()
-                    .map_or_else(|| format!("{method:?}"), str::to_owned)
-            })
-            .collect();
-        let message = format!(
-            "none of the offered authentication methods ({}) is supported; this router offers: anonymous",
-            offered.join(", ")
-        );
-        Err(self.abort(reason::NO_AUTH_METHOD, message, Ending::Normal))
+        self.abort(denial.reason, denial.message, ending)
     }
 
     /// Leaves the realm (if joined) and says: send ABORT, then close.
@@ -376,11 +456,14 @@ impl Session {
     }
 
     fn leave(&mut self) {
-        if let State::Established { realm, id } = std::mem::replace(&mut self.state, State::Closed)
-        {
-            realm.leave(id);
-            self.router.release_session_id(id);
-            tracing::info!(session = %id, realm = %realm.name(), "session left");
+        match std::mem::replace(&mut self.state, State::Closed) {
+            State::Established { realm, id } => {
+                realm.leave(id);
+                self.router.release_session_id(id);
+                tracing::info!(session = %id, realm = %realm.name(), "session left");
+            }
+            State::Authenticating { id, .. } => self.router.release_session_id(id),
+            State::Establishing | State::Closing | State::Closed => {}
         }
     }
 }
@@ -499,7 +582,7 @@ mod tests {
                     );
                     details
                 }),
-                reason::NO_AUTH_METHOD,
+                "wamp.error.no_auth_method",
             ),
             (
                 hello("realm1", {
@@ -629,5 +712,320 @@ mod tests {
 
         let (mut session, _queue) = new_session();
         assert_eq!(session.shutdown(), None);
+    }
+
+    mod authentication {
+        use wamp_proto::auth::Credential;
+        use wamp_proto::auth::cryptosign::PrivateKey;
+
+        use super::*;
+
+        const AUTH_EXAMPLE: &str = include_str!("../examples/auth.toml");
+
+        fn fixed_entropy() -> Entropy {
+            Entropy {
+                random: [9; 32],
+                now: std::time::UNIX_EPOCH,
+            }
+        }
+
+        fn new_session() -> (Session, mpsc::Receiver<Outgoing>) {
+            let config = Config::parse(AUTH_EXAMPLE).unwrap();
+            config.validate().unwrap();
+            let router = Arc::new(Router::new(&config));
+            let (mut session, queue) =
+                Session::new(router, "test", Serializer::Json, "127.0.0.1:1".into());
+            session.entropy = fixed_entropy;
+            (session, queue)
+        }
+
+        fn hello_with(realm: &str, methods: &[&str], authid: Option<&str>, extra: Dict) -> Message {
+            let mut details = client_details();
+            let methods = methods.iter().map(|m| Value::from(*m)).collect();
+            details.insert("authmethods".into(), Value::List(methods));
+            if let Some(authid) = authid {
+                details.insert("authid".into(), authid.into());
+            }
+            details.insert("authextra".into(), extra.into());
+            hello(realm, details)
+        }
+
+        fn authenticate(signature: &str) -> Message {
+            Message::Authenticate {
+                signature: signature.into(),
+                extra: Dict::new(),
+            }
+        }
+
+        /// HELLO, then the CHALLENGE from the queue.
+        fn challenged(
+            session: &mut Session,
+            queue: &mut mpsc::Receiver<Outgoing>,
+            hello: Message,
+        ) -> (String, Dict) {
+            assert_eq!(session.handle_message(hello), Step::Continue);
+            assert!(session.is_establishing());
+            assert_eq!(session.id(), None);
+            match queue.try_recv().unwrap().message() {
+                Message::Challenge { auth_method, extra } => (auth_method.clone(), extra.clone()),
+                other => panic!("expected CHALLENGE, got {other:?}"),
+            }
+        }
+
+        /// The WELCOME details from the queue.
+        fn welcomed(session: &Session, queue: &mut mpsc::Receiver<Outgoing>) -> Dict {
+            assert!(session.id().is_some());
+            assert!(!session.is_establishing());
+            match queue.try_recv().unwrap().message() {
+                Message::Welcome { details, .. } => details.clone(),
+                other => panic!("expected WELCOME, got {other:?}"),
+            }
+        }
+
+        fn abort_of(step: &Step) -> (&str, &str) {
+            match step {
+                Step::Close {
+                    last: Some(Message::Abort { reason, details }),
+                    ..
+                } => (
+                    reason.as_str(),
+                    details.get("message").and_then(Value::as_str).unwrap(),
+                ),
+                other => panic!("expected ABORT, got {other:?}"),
+            }
+        }
+
+        /// Runs a whole handshake answering the CHALLENGE with `credential`.
+        fn handshake(
+            hello: Message,
+            credential: &Credential,
+        ) -> (Step, Session, mpsc::Receiver<Outgoing>) {
+            let (mut session, mut queue) = new_session();
+            let (method, extra) = challenged(&mut session, &mut queue, hello);
+            assert_eq!(method, credential.auth_method());
+            let signature = credential.respond(&method, &extra).unwrap();
+            let step = session.handle_message(authenticate(&signature));
+            (step, session, queue)
+        }
+
+        fn assert_identity(details: &Dict, authid: &str, authrole: &str, authmethod: &str) {
+            assert_eq!(details["authid"], Value::from(authid));
+            assert_eq!(details["authrole"], Value::from(authrole));
+            assert_eq!(details["authmethod"], Value::from(authmethod));
+            assert_eq!(details["authprovider"], Value::from("static"));
+        }
+
+        /// Wrong credentials: ABORT not_authorized, with one message whatever was wrong.
+        fn assert_refused(step: &Step) {
+            let (reason, message) = abort_of(step);
+            assert_eq!(reason, "wamp.error.not_authorized");
+            assert_eq!(
+                message,
+                "authentication failed: these credentials are not valid on this realm"
+            );
+            assert!(matches!(
+                step,
+                Step::Close {
+                    ending: Ending::Normal,
+                    ..
+                }
+            ));
+        }
+
+        #[test]
+        fn ticket() {
+            let hello = hello_with("realm1", &["ticket"], Some("alice"), Dict::new());
+            let (step, session, mut queue) =
+                handshake(hello.clone(), &Credential::Ticket("alice-ticket".into()));
+            assert_eq!(step, Step::Continue);
+            assert_identity(
+                &welcomed(&session, &mut queue),
+                "alice",
+                "frontend",
+                "ticket",
+            );
+
+            let (step, session, mut queue) = handshake(hello, &Credential::Ticket("alice".into()));
+            assert_refused(&step);
+            assert_eq!(session.id(), None);
+            assert!(queue.try_recv().is_err());
+            let unknown = hello_with("realm1", &["ticket"], Some("mallory"), Dict::new());
+            assert_refused(&handshake(unknown, &Credential::Ticket("alice-ticket".into())).0);
+        }
+
+        #[test]
+        fn wampcra_plain_and_salted() {
+            let bob = hello_with("realm1", &["wampcra"], Some("bob"), Dict::new());
+            let (step, session, mut queue) =
+                handshake(bob.clone(), &Credential::WampCra("bob-secret".into()));
+            assert_eq!(step, Step::Continue);
+            let details = welcomed(&session, &mut queue);
+            assert_identity(&details, "bob", "backend", "wampcra");
+            assert_refused(&handshake(bob, &Credential::WampCra("carol-secret".into())).0);
+
+            let carol = hello_with("realm1", &["wampcra"], Some("carol"), Dict::new());
+            let (mut session, mut queue) = new_session();
+            let (_, extra) = challenged(&mut session, &mut queue, carol.clone());
+            assert_eq!(extra["salt"], Value::from("carol-salt"));
+            let challenge: serde_json::Value =
+                serde_json::from_str(extra["challenge"].as_str().unwrap()).unwrap();
+            assert_eq!(challenge["timestamp"], "1970-01-01T00:00:00.000Z");
+            assert_eq!(challenge["nonce"], "09".repeat(16));
+            let signature = Credential::WampCra("carol-secret".into())
+                .respond("wampcra", &extra)
+                .unwrap();
+            assert_eq!(
+                session.handle_message(authenticate(&signature)),
+                Step::Continue
+            );
+            let welcome = welcomed(&session, &mut queue);
+            assert_identity(&welcome, "carol", "backend", "wampcra");
+            // The challenge named the session that WELCOME gives.
+            let id = session.id().unwrap();
+            assert_eq!(challenge["session"], id.get());
+
+            // The salted key is not the secret.
+            assert_refused(&handshake(carol, &Credential::WampCra("carol-secret!".into())).0);
+        }
+
+        #[test]
+        fn cryptosign() {
+            let key = PrivateKey::from_seed([0xd4; 32]);
+            let authextra = key.public_key().to_authextra();
+            let credential = Credential::Cryptosign(key);
+            for authid in [Some("dave"), None] {
+                let hello = hello_with("realm1", &["cryptosign"], authid, authextra.clone());
+                let (step, session, mut queue) = handshake(hello, &credential);
+                assert_eq!(step, Step::Continue);
+                assert_identity(
+                    &welcomed(&session, &mut queue),
+                    "dave",
+                    "frontend",
+                    "cryptosign",
+                );
+            }
+            let stranger = PrivateKey::from_seed([1; 32]);
+            let hello = hello_with(
+                "realm1",
+                &["cryptosign"],
+                Some("dave"),
+                stranger.public_key().to_authextra(),
+            );
+            assert_refused(&handshake(hello, &Credential::Cryptosign(stranger)).0);
+        }
+
+        #[test]
+        fn the_clients_preference_order_decides() {
+            let (mut session, mut queue) = new_session();
+            let hello = hello_with(
+                "realm1",
+                &["cryptosign", "wampcra", "ticket"],
+                Some("bob"),
+                Dict::new(),
+            );
+            // No pubkey announced, yet cryptosign is first: the HELLO cannot authenticate.
+            let step = session.handle_message(hello);
+            assert_eq!(abort_of(&step).0, "wamp.error.not_authorized");
+            assert!(abort_of(&step).1.contains("pubkey"));
+            assert!(queue.try_recv().is_err());
+
+            let (mut session, mut queue) = new_session();
+            let hello = hello_with("realm1", &["wampcra", "ticket"], Some("bob"), Dict::new());
+            assert_eq!(challenged(&mut session, &mut queue, hello).0, "wampcra");
+        }
+
+        #[test]
+        fn anonymous_only_where_enabled() {
+            for details in [client_details(), {
+                let mut details = client_details();
+                details.insert("authmethods".into(), Value::List(vec!["anonymous".into()]));
+                details
+            }] {
+                let (mut session, mut queue) = new_session();
+                let step = session.handle_message(hello("realm1", details.clone()));
+                let (reason, message) = abort_of(&step);
+                assert_eq!(reason, "wamp.error.no_auth_method");
+                assert!(message.contains("ticket, wampcra, cryptosign"), "{message}");
+                assert!(queue.try_recv().is_err());
+
+                let (mut session, mut queue) = new_session();
+                assert_eq!(
+                    session.handle_message(hello("public", details)),
+                    Step::Continue
+                );
+                let welcome = welcomed(&session, &mut queue);
+                assert_eq!(welcome["authrole"], Value::from("guest"));
+                assert_eq!(welcome["authmethod"], Value::from("anonymous"));
+            }
+        }
+
+        #[test]
+        fn authenticate_out_of_place_is_a_violation() {
+            let (mut session, _queue) = new_session();
+            let step = session.handle_message(authenticate("alice-ticket"));
+            let (reason, message) = abort_of(&step);
+            assert_eq!(reason, reason::PROTOCOL_VIOLATION);
+            assert!(message.contains("without a CHALLENGE"), "{message}");
+
+            // After WELCOME.
+            let hello = hello_with("realm1", &["ticket"], Some("alice"), Dict::new());
+            let (step, mut session, _queue) =
+                handshake(hello, &Credential::Ticket("alice-ticket".into()));
+            assert_eq!(step, Step::Continue);
+            let step = session.handle_message(authenticate("alice-ticket"));
+            assert_eq!(abort_of(&step).0, reason::PROTOCOL_VIOLATION);
+            assert_eq!(session.id(), None);
+        }
+
+        #[test]
+        fn anything_but_authenticate_after_a_challenge_is_a_violation() {
+            let ticket_hello = || hello_with("realm1", &["ticket"], Some("alice"), Dict::new());
+            let (mut session, mut queue) = new_session();
+            challenged(&mut session, &mut queue, ticket_hello());
+            let step = session.handle_message(ticket_hello());
+            let (reason, message) = abort_of(&step);
+            assert_eq!(reason, reason::PROTOCOL_VIOLATION);
+            assert!(
+                message.contains("must be AUTHENTICATE, not HELLO"),
+                "{message}"
+            );
+            assert!(!session.is_establishing());
+
+            // The client may give up with ABORT.
+            let (mut session, mut queue) = new_session();
+            challenged(&mut session, &mut queue, ticket_hello());
+            let abort = Message::Abort {
+                details: Dict::new(),
+                reason: Uri::new("wamp.close.normal"),
+            };
+            assert_eq!(
+                session.handle_message(abort),
+                Step::Close {
+                    last: None,
+                    ending: Ending::Normal
+                }
+            );
+        }
+
+        #[test]
+        fn timeout_and_shutdown_while_authenticating() {
+            let hello = hello_with("realm1", &["ticket"], Some("alice"), Dict::new());
+            let (mut session, mut queue) = new_session();
+            challenged(&mut session, &mut queue, hello.clone());
+            let step = session.handle_hello_timeout(Duration::from_secs(10));
+            assert_eq!(
+                abort_of(&step),
+                (
+                    reason::PROTOCOL_VIOLATION,
+                    "no AUTHENTICATE within 10 seconds"
+                )
+            );
+            assert!(!session.is_establishing());
+
+            let (mut session, mut queue) = new_session();
+            challenged(&mut session, &mut queue, hello);
+            assert_eq!(session.shutdown(), None);
+            assert!(!session.is_establishing());
+        }
     }
 }

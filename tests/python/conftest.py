@@ -12,7 +12,7 @@ import itertools
 import pytest
 
 from peers import TRANSPORTS
-from router import Router, start_router
+from router import REPO_ROOT, Router, start_router
 
 SMALL_MAX_MESSAGE_SIZE = 65536
 
@@ -48,6 +48,20 @@ def router():
 def small_router():
     """A router that refuses messages over 64 KiB."""
     router = _start("--max-message-size", str(SMALL_MAX_MESSAGE_SIZE))
+    yield router
+    _stop(router)
+
+
+# --- Authentication and authorization (test_auth.py) -------------------------------------
+
+AUTH_CONFIG = REPO_ROOT / "dev-router" / "examples" / "auth.toml"
+
+
+@pytest.fixture(scope="module")
+def auth_router():
+    """A router with ``dev-router/examples/auth.toml``: principals and roles on ``realm1``,
+    anonymous guests on ``public``."""
+    router = _start("--config", str(AUTH_CONFIG))
     yield router
     _stop(router)
 

@@ -1,23 +1,31 @@
 //! Publish and subscribe (spec: bp_pubsub_*.md; advanced: pattern-based subscriptions,
-//! publisher exclusion, subscriber black- and whitelisting, publisher identification).
+//! publisher exclusion, subscriber black- and whitelisting, publisher identification, event
+//! retention).
 //!
 //! Subscriptions are shared: every session that subscribes to the same topic with the same
 //! match policy joins the same [`Subscription`] and gets the same ID. A publication builds
 //! one EVENT per matching subscription and hands the same [`Outgoing`] to all of its
 //! subscribers.
+//!
+//! The broker reports what changed (a subscription created, a subscriber added or removed,
+//! a subscription deleted) to the realm, which turns it into meta events.
 
 use std::collections::{HashMap, HashSet};
 
 use wamp_proto::{
     Dict, Id, IdSequence, MatchPolicy, Message, MessageType, Payload, RequestId, SessionId, Uri,
-    UriRule, Value,
+    Value,
 };
 
 use super::index::{self, PatternIndex};
-use super::{Delivery, Outgoing, SessionInfo, error_reply, error_uri, send};
+use super::{
+    Context, Delivery, Outgoing, Removed, SessionInfo, Timestamp, error_reply, error_uri, send,
+};
 
-/// The broker features announced in WELCOME, all implemented here.
+/// The broker features announced in WELCOME, all implemented here (the meta API's are
+/// announced by the realm).
 pub(crate) const FEATURES: &[&str] = &[
+    "event_retention",
     "pattern_based_subscription",
     "publisher_exclusion",
     "publisher_identification",
@@ -30,7 +38,9 @@ pub struct Subscription {
     id: Id,
     topic: Uri,
     policy: MatchPolicy,
+    created: Timestamp,
     subscribers: SessionSet,
+    events: u64,
 }
 
 impl Subscription {
@@ -49,13 +59,24 @@ impl Subscription {
         self.policy
     }
 
+    /// When the first subscriber created it.
+    pub fn created(&self) -> Timestamp {
+        self.created
+    }
+
     /// The subscribed sessions, in no particular order; never empty.
     pub fn subscribers(&self) -> &[SessionId] {
         &self.subscribers.members
     }
+
+    /// How many EVENTs it has delivered, counting each subscriber's copy (retained events
+    /// included).
+    pub fn events(&self) -> u64 {
+        self.events
+    }
 }
 
-/// The realm's subscriptions.
+/// The realm's subscriptions and retained events.
 #[derive(Debug, Default)]
 pub struct Broker {
     subscriptions: HashMap<Id, Subscription>,
@@ -63,6 +84,20 @@ pub struct Broker {
     /// Each session's subscriptions, to clean up when it leaves.
     by_session: HashMap<SessionId, HashSet<Id>>,
     ids: IdSequence,
+    /// The last publication with `retain` per topic (spec: event retention).
+    retained: HashMap<Uri, Retained>,
+}
+
+/// A retained publication, kept to be replayed to later subscribers that ask for it.
+#[derive(Debug)]
+struct Retained {
+    publication: Id,
+    publisher: SessionId,
+    /// The publish options, for the black- and whitelists.
+    options: Dict,
+    /// The EVENT details it was published with (publisher disclosure).
+    details: Dict,
+    payload: Payload,
 }
 
 /// A PUBLISH, with the publication ID the realm drew for it.
@@ -74,6 +109,16 @@ pub(crate) struct Publish {
     pub(crate) topic: Uri,
     pub(crate) payload: Payload,
     pub(crate) publication: Id,
+}
+
+/// A SUBSCRIBE that succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Subscribed {
+    pub(crate) id: Id,
+    /// The subscription did not exist before.
+    pub(crate) created: bool,
+    /// The session was not subscribed before (subscribing twice changes nothing).
+    pub(crate) added: bool,
 }
 
 impl Broker {
@@ -101,17 +146,35 @@ impl Broker {
             .filter_map(|(id, _)| self.subscriptions.get(&id))
     }
 
+    /// The IDs of a session's subscriptions, in no particular order.
+    pub fn subscriptions_of(&self, session: SessionId) -> impl Iterator<Item = Id> + '_ {
+        self.by_session.get(&session).into_iter().flatten().copied()
+    }
+
+    /// How many topics have a retained event.
+    pub fn retained_count(&self) -> usize {
+        self.retained.len()
+    }
+
+    /// Whether a publication to `topic` would reach any subscription: lets the realm skip
+    /// building meta events that nobody receives.
+    pub(crate) fn has_matching(&self, topic: &Uri) -> bool {
+        self.index.matching(topic).next().is_some()
+    }
+
     /// `SUBSCRIBE`: joins (or creates) the subscription for `(topic, match policy)` and
-    /// answers SUBSCRIBED, or ERROR with `invalid_argument` (bad `match`) or `invalid_uri`.
+    /// answers SUBSCRIBED, followed by the retained events it matches if
+    /// `options.get_retained` is set; or ERROR with `invalid_argument` (bad `match`) or
+    /// `invalid_uri`, and `None`.
     pub(crate) fn subscribe(
         &mut self,
         session: SessionId,
         request: RequestId,
         options: &Dict,
         topic: Uri,
-        rule: UriRule,
+        context: &Context<'_>,
         out: &mut Vec<Delivery>,
-    ) {
+    ) -> Option<Subscribed> {
         let policy = match index::match_policy(options) {
             Ok(policy) => policy,
             Err(explanation) => {
@@ -121,28 +184,27 @@ impl Broker {
                     error_uri::INVALID_ARGUMENT,
                     explanation,
                 );
-                return send(out, session, reply);
+                send(out, session, reply);
+                return None;
             }
         };
-        if !index::is_valid_pattern(&topic, policy, rule) {
+        if !index::is_valid_pattern(&topic, policy, context.rule) {
             let explanation = format!(
                 "invalid topic URI '{}' for {} matching",
                 topic.as_str(),
                 policy
             );
-            return send(
-                out,
-                session,
-                error_reply(
-                    MessageType::Subscribe,
-                    request,
-                    error_uri::INVALID_URI,
-                    explanation,
-                ),
+            let reply = error_reply(
+                MessageType::Subscribe,
+                request,
+                error_uri::INVALID_URI,
+                explanation,
             );
+            send(out, session, reply);
+            return None;
         }
-        let id = match self.index.get(&topic, policy) {
-            Some(id) => id,
+        let (id, created) = match self.index.get(&topic, policy) {
+            Some(id) => (id, false),
             None => {
                 let id = self.ids.next();
                 self.index.insert(topic.clone(), policy, id);
@@ -152,16 +214,15 @@ impl Broker {
                         id,
                         topic,
                         policy,
+                        created: context.now,
                         subscribers: SessionSet::default(),
+                        events: 0,
                     },
                 );
-                id
+                (id, true)
             }
         };
-        if let Some(subscription) = self.subscriptions.get_mut(&id) {
-            subscription.subscribers.insert(session);
-        }
-        self.by_session.entry(session).or_default().insert(id);
+        let added = self.by_session.entry(session).or_default().insert(id);
         send(
             out,
             session,
@@ -170,18 +231,25 @@ impl Broker {
                 subscription: id,
             },
         );
+        let subscription = self.subscriptions.get_mut(&id)?;
+        subscription.subscribers.insert(session);
+        if options.get("get_retained").and_then(Value::as_bool) == Some(true) {
+            subscription.events +=
+                deliver_retained(&self.retained, subscription, session, context.sessions, out);
+        }
+        Some(Subscribed { id, created, added })
     }
 
-    /// `UNSUBSCRIBE`: answers UNSUBSCRIBED, or ERROR `no_such_subscription` when the session
-    /// is not subscribed under that ID. The last subscriber's leaving deletes the
-    /// subscription.
+    /// `UNSUBSCRIBE`: answers UNSUBSCRIBED, or ERROR `no_such_subscription` (and `None`)
+    /// when the session is not subscribed under that ID. The last subscriber's leaving
+    /// deletes the subscription.
     pub(crate) fn unsubscribe(
         &mut self,
         session: SessionId,
         request: RequestId,
         subscription: Id,
         out: &mut Vec<Delivery>,
-    ) {
+    ) -> Option<Removed> {
         let subscribed = self
             .by_session
             .get_mut(&session)
@@ -195,9 +263,10 @@ impl Broker {
                 error_uri::NO_SUCH_SUBSCRIPTION,
                 explanation,
             );
-            return send(out, session, reply);
+            send(out, session, reply);
+            return None;
         }
-        self.remove_subscriber(subscription, session);
+        let removed = self.remove_subscriber(subscription, session);
         send(
             out,
             session,
@@ -206,24 +275,26 @@ impl Broker {
                 details: Dict::new(),
             },
         );
+        Some(removed)
     }
 
     /// `PUBLISH`: one EVENT per matching subscription, shared by its subscribers, and
-    /// PUBLISHED if `acknowledge` is set. Errors (`invalid_uri`, `invalid_argument`) are sent
-    /// only if `acknowledge` is set, as the spec asks; otherwise a bad publication is dropped.
+    /// PUBLISHED if `acknowledge` is set; with `retain`, the publication becomes the topic's
+    /// retained event. Errors (`invalid_uri`, `invalid_argument`) are sent only if
+    /// `acknowledge` is set, as the spec asks; otherwise a bad publication is dropped.
     pub(crate) fn publish(
-        &self,
+        &mut self,
         publish: Publish,
-        sessions: &HashMap<SessionId, SessionInfo>,
-        rule: UriRule,
+        context: &Context<'_>,
         out: &mut Vec<Delivery>,
     ) {
+        let sessions = context.sessions;
         let Publish {
             publisher,
             request,
             options,
             topic,
-            mut payload,
+            payload,
             publication,
         } = publish;
         let acknowledge = options
@@ -239,7 +310,7 @@ impl Broker {
                 );
             }
         };
-        if !topic.is_valid(rule, false) {
+        if !topic.is_valid(context.rule, false) {
             return fail(
                 out,
                 error_uri::INVALID_URI,
@@ -276,14 +347,67 @@ impl Broker {
                 details.insert("publisher_authrole".into(), info.authrole.as_str().into());
             }
         }
-        let matched: Vec<&Subscription> = self.matching(&topic).collect();
+        let retain = options.get("retain").and_then(Value::as_bool) == Some(true);
+        let retained_payload = retain.then(|| payload.clone());
+        self.deliver(
+            &topic,
+            publication,
+            &details,
+            payload,
+            |subscriber| recipients.admits(subscriber, sessions),
+            out,
+        );
+        if let Some(payload) = retained_payload {
+            let mut options = options.clone();
+            options.remove("acknowledge");
+            self.retained.insert(
+                topic,
+                Retained {
+                    publication,
+                    publisher,
+                    options,
+                    details,
+                    payload,
+                },
+            );
+        }
+    }
+
+    /// Publishes an event of the router's own (a meta event) to every subscriber of
+    /// `topic`: no publisher, so no exclusion and no lists.
+    pub(crate) fn publish_meta(
+        &mut self,
+        topic: &Uri,
+        publication: Id,
+        payload: Payload,
+        out: &mut Vec<Delivery>,
+    ) {
+        self.deliver(topic, publication, &Dict::new(), payload, |_| true, out);
+    }
+
+    /// One EVENT per subscription matching `topic` with at least one subscriber that
+    /// `admits`, shared by all of them.
+    fn deliver(
+        &mut self,
+        topic: &Uri,
+        publication: Id,
+        details: &Dict,
+        mut payload: Payload,
+        admits: impl Fn(SessionId) -> bool,
+        out: &mut Vec<Delivery>,
+    ) {
+        let matched: Vec<Id> = self.index.matching(topic).map(|(id, _)| id).collect();
         let last = matched.len().saturating_sub(1);
-        for (i, subscription) in matched.into_iter().enumerate() {
+        for (i, id) in matched.into_iter().enumerate() {
+            let Some(subscription) = self.subscriptions.get_mut(&id) else {
+                continue;
+            };
             // Built on the first admitted subscriber, so that subscriptions nobody receives
             // cost nothing; encoded later, once per serializer, by whoever sends it first.
             let mut event: Option<Outgoing> = None;
-            for &subscriber in subscription.subscribers() {
-                if !recipients.admits(subscriber, sessions) {
+            let mut delivered = 0;
+            for &subscriber in &subscription.subscribers.members {
+                if !admits(subscriber) {
                     continue;
                 }
                 let event = event.get_or_insert_with(|| {
@@ -303,31 +427,99 @@ impl Broker {
                         payload,
                     })
                 });
-                out.push(Delivery {
-                    to: subscriber,
-                    message: event.clone(),
-                });
+                out.push(Delivery::new(subscriber, event.clone()));
+                delivered += 1;
             }
+            subscription.events += delivered;
         }
     }
 
-    /// Drops every subscription of a session that left.
-    pub(crate) fn leave(&mut self, session: SessionId) {
-        for id in self.by_session.remove(&session).unwrap_or_default() {
-            self.remove_subscriber(id, session);
-        }
+    /// Drops every subscription of a session that left, and says which.
+    pub(crate) fn leave(&mut self, session: SessionId) -> Vec<Removed> {
+        let mut ids: Vec<Id> = self
+            .by_session
+            .remove(&session)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        ids.sort_unstable();
+        ids.into_iter()
+            .map(|id| self.remove_subscriber(id, session))
+            .collect()
     }
 
-    fn remove_subscriber(&mut self, id: Id, session: SessionId) {
+    fn remove_subscriber(&mut self, id: Id, session: SessionId) -> Removed {
         let Some(subscription) = self.subscriptions.get_mut(&id) else {
-            return;
+            return Removed { id, deleted: false };
         };
         subscription.subscribers.remove(session);
-        if subscription.subscribers.members.is_empty() {
+        let deleted = subscription.subscribers.members.is_empty();
+        if deleted {
             self.index.remove(&subscription.topic, subscription.policy);
             self.subscriptions.remove(&id);
         }
+        Removed { id, deleted }
     }
+}
+
+/// Checks publish options as PUBLISH does (`exclude_me`, black- and whitelists), for
+/// publications the realm makes on a session's behalf later (testaments).
+///
+/// # Errors
+/// The explanation for `wamp.error.invalid_argument`.
+pub(crate) fn check_publish_options(options: &Dict, publisher: SessionId) -> Result<(), String> {
+    Recipients::from_options(options, publisher).map(|_| ())
+}
+
+/// Sends `session` the retained events that `subscription` matches and that the session
+/// may receive, marked `retained`; returns how many.
+fn deliver_retained(
+    retained: &HashMap<Uri, Retained>,
+    subscription: &Subscription,
+    session: SessionId,
+    sessions: &HashMap<SessionId, SessionInfo>,
+    out: &mut Vec<Delivery>,
+) -> u64 {
+    let candidates: Vec<(&Uri, &Retained)> = match subscription.policy {
+        MatchPolicy::Exact => retained
+            .get_key_value(&subscription.topic)
+            .into_iter()
+            .collect(),
+        policy => {
+            let mut matching: Vec<(&Uri, &Retained)> = retained
+                .iter()
+                .filter(|(topic, _)| policy.matches(subscription.topic.as_str(), topic.as_str()))
+                .collect();
+            // Topic order, so that the replay is the same every time.
+            matching.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            matching
+        }
+    };
+    let mut delivered = 0;
+    for (topic, event) in candidates {
+        let admitted = Recipients::from_options(&event.options, event.publisher)
+            .is_ok_and(|recipients| recipients.admits(session, sessions));
+        if !admitted {
+            continue;
+        }
+        let mut details = event.details.clone();
+        details.insert("retained".into(), Value::Bool(true));
+        if subscription.policy != MatchPolicy::Exact {
+            details.insert("topic".into(), topic.as_str().into());
+        }
+        send(
+            out,
+            session,
+            Message::Event {
+                subscription: subscription.id,
+                publication: event.publication,
+                details,
+                payload: event.payload.clone(),
+            },
+        );
+        delivered += 1;
+    }
+    delivered
 }
 
 /// Who may receive a publication: the publisher only with `exclude_me: false`, and the
@@ -449,7 +641,7 @@ mod tests {
     use super::super::testing::*;
     use super::*;
     use crate::realm::RealmConfig;
-    use wamp_proto::Serializer;
+    use wamp_proto::{Serializer, UriRule};
 
     fn ack() -> Dict {
         dict(&[("acknowledge", true.into())])
@@ -637,6 +829,7 @@ mod tests {
     fn strict_rule_rejects_loose_uris() {
         let config = RealmConfig {
             uri_rule: UriRule::Strict,
+            ..RealmConfig::default()
         };
         let mut h = Harness::with_config(2, config);
         let out = h.send(
@@ -682,9 +875,29 @@ mod tests {
         assert!(invalid(&mut h, "com..x", "prefix"));
         assert!(invalid(&mut h, "com.a b", "wildcard"));
         h.subscribe(1, "com.x.", "prefix");
-        h.subscribe(1, "", "prefix");
         h.subscribe(1, "com..x", "wildcard");
-        h.subscribe(1, "..", "wildcard");
+        // The empty prefix matches everything, the meta events of its own creation
+        // included.
+        let out = h.send(
+            1,
+            Message::Subscribe {
+                request: id(2),
+                options: dict(&[("match", "prefix".into())]),
+                topic: uri(""),
+            },
+        );
+        assert!(matches!(
+            out[0].message.message(),
+            Message::Subscribed { .. }
+        ));
+        let topics: Vec<&Value> = out[1..].iter().map(|d| &event_of(d).2["topic"]).collect();
+        assert_eq!(
+            topics,
+            [
+                &Value::from("wamp.subscription.on_create"),
+                &Value::from("wamp.subscription.on_subscribe")
+            ]
+        );
     }
 
     #[test]
@@ -928,5 +1141,154 @@ mod tests {
         for (position, member) in set.members.iter().enumerate() {
             assert_eq!(set.positions[member], position);
         }
+    }
+
+    fn subscribe_retained(
+        h: &mut Harness,
+        session: u64,
+        topic: &str,
+        policy: &str,
+    ) -> Vec<Delivery> {
+        let options = dict(&[("match", policy.into()), ("get_retained", true.into())]);
+        let out = h.send(
+            session,
+            Message::Subscribe {
+                request: id(3),
+                options,
+                topic: uri(topic),
+            },
+        );
+        assert!(
+            matches!(out[0].message.message(), Message::Subscribed { .. }),
+            "{out:?}"
+        );
+        out[1..].to_vec()
+    }
+
+    fn retain() -> Dict {
+        dict(&[("retain", true.into())])
+    }
+
+    #[test]
+    fn the_retained_event_follows_subscribed() {
+        let mut h = Harness::new(3);
+        assert!(subscribe_retained(&mut h, 2, "com.temp", "exact").is_empty());
+        let out = h.publish(1, "com.temp", retain(), hello());
+        assert_eq!(
+            recipients(&out),
+            [2],
+            "a retained publication is delivered as usual"
+        );
+        let publication = event_of(&out[0]).1;
+        assert_eq!(h.realm.broker().retained_count(), 1);
+
+        let out = subscribe_retained(&mut h, 3, "com.temp", "exact");
+        assert_eq!(recipients(&out), [3]);
+        let (subscription, retained_publication, details, payload) = event_of(&out[0]);
+        assert_eq!(
+            subscription,
+            h.realm
+                .broker()
+                .lookup(&uri("com.temp"), MatchPolicy::Exact)
+                .unwrap()
+                .id()
+        );
+        assert_eq!(retained_publication, publication);
+        assert_eq!(details, &dict(&[("retained", true.into())]));
+        assert_eq!(payload, &hello());
+        // Without get_retained, nothing.
+        let out = h.send(
+            3,
+            Message::Subscribe {
+                request: id(4),
+                options: Dict::new(),
+                topic: uri("com.temp"),
+            },
+        );
+        assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn only_the_latest_retained_publication_is_kept() {
+        let mut h = Harness::new(2);
+        h.publish(1, "com.temp", retain(), Payload::args(vec![1.into()]));
+        h.publish(1, "com.temp", retain(), Payload::args(vec![2.into()]));
+        h.publish(1, "com.temp", Dict::new(), Payload::args(vec![3.into()]));
+        let out = subscribe_retained(&mut h, 2, "com.temp", "exact");
+        assert_eq!(recipients(&out), [2]);
+        assert_eq!(event_of(&out[0]).3.args, [Value::Int(2)]);
+        // Invalid publications retain nothing.
+        h.publish(1, "com..bad", retain(), hello());
+        h.publish(1, "wamp.session.on_join", retain(), hello());
+        assert_eq!(h.realm.broker().retained_count(), 1);
+    }
+
+    #[test]
+    fn pattern_subscriptions_get_every_matching_retained_event() {
+        let mut h = Harness::new(2);
+        h.publish(1, "com.sensor.b", retain(), Payload::args(vec!["b".into()]));
+        h.publish(1, "com.sensor.a", retain(), Payload::args(vec!["a".into()]));
+        h.publish(1, "com.other", retain(), hello());
+        let out = subscribe_retained(&mut h, 2, "com.sensor", "prefix");
+        let topics: Vec<&Value> = out.iter().map(|d| &event_of(d).2["topic"]).collect();
+        assert_eq!(
+            topics,
+            [&Value::from("com.sensor.a"), &Value::from("com.sensor.b")]
+        );
+        assert!(
+            out.iter()
+                .all(|d| event_of(d).2["retained"] == Value::Bool(true))
+        );
+        let out = subscribe_retained(&mut h, 2, "com..b", "wildcard");
+        assert_eq!(out.len(), 1);
+        assert_eq!(event_of(&out[0]).3.args, [Value::from("b")]);
+    }
+
+    #[test]
+    fn retained_events_respect_the_lists_and_publisher_exclusion() {
+        // Sessions n have authid "user<n>" and authrole "role<n % 2>".
+        let mut h = Harness::new(4);
+        let options = dict(&[
+            ("retain", true.into()),
+            ("exclude_authrole", Value::List(vec!["role0".into()])),
+            ("disclose_me", true.into()),
+        ]);
+        h.publish(1, "com.x", options, hello());
+        assert!(
+            subscribe_retained(&mut h, 2, "com.x", "exact").is_empty(),
+            "role0 excluded"
+        );
+        assert!(
+            subscribe_retained(&mut h, 1, "com.x", "exact").is_empty(),
+            "the publisher is excluded"
+        );
+        let out = subscribe_retained(&mut h, 3, "com.x", "exact");
+        let details = event_of(&out[0]).2;
+        assert_eq!(details["publisher"], Value::from(1u64));
+        assert_eq!(details["retained"], Value::Bool(true));
+        let subscription = event_of(&out[0]).0;
+        assert_eq!(
+            h.realm
+                .broker()
+                .subscription(subscription)
+                .unwrap()
+                .events(),
+            1
+        );
+    }
+
+    #[test]
+    fn subscriptions_count_their_events() {
+        let mut h = Harness::new(3);
+        let a = h.subscribe(2, "com.x", "exact");
+        h.subscribe(3, "com.x", "exact");
+        h.publish(1, "com.x", Dict::new(), hello());
+        h.publish(
+            1,
+            "com.x",
+            dict(&[("exclude", Value::List(vec![3.into()]))]),
+            hello(),
+        );
+        assert_eq!(h.realm.broker().subscription(a).unwrap().events(), 3);
     }
 }

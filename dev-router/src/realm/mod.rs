@@ -9,12 +9,19 @@
 //! 2. [`Realm::handle`] for every message the session sends afterwards,
 //! 3. [`Realm::leave`] once the session is gone, for whatever reason.
 //!
+//! Time is a parameter, as in quinn-proto: the server calls [`Realm::handle_timeout`] with
+//! the current [`Timestamp`] before each of the calls above, and again when
+//! [`Realm::next_deadline`] (the earliest call timeout) is reached.
+//!
 //! Each call pushes what to send to whom into a `Vec<`[`Delivery`]`>`; the caller drains it
 //! into the sessions' outbound queues. A [`Delivery`] carries an [`Outgoing`], which is shared
-//! (and encoded once per serializer) by every recipient of the same EVENT.
+//! (and encoded once per serializer) by every recipient of the same EVENT. A delivery marked
+//! [`Delivery::closes`] is the last one for its session: the realm has closed it (meta API
+//! `wamp.session.kill`), and its connection must end once the message is sent.
 //!
-//! Layout: [`broker`] (publish and subscribe), [`dealer`] (routed calls), [`outgoing`].
-//! Spec: the basic profile (`rfc/text/basic/bp_*.md` in wamp-proto/wamp-proto) and, for the
+//! Layout: [`broker`] (publish and subscribe), [`dealer`] (routed calls), `meta` (the meta
+//! API procedures and events, and testaments), [`outgoing`], `time`.
+//! Spec: the basic profile (`rfc/text/basic/*.md` in wamp-proto/wamp-proto) and, for the
 //! features announced in [`Realm::welcome_details`], the advanced profile.
 
 use std::collections::HashMap;
@@ -28,11 +35,15 @@ use wamp_proto::{
 pub mod broker;
 pub mod dealer;
 mod index;
+mod meta;
 pub mod outgoing;
+mod time;
 
 use broker::Broker;
 use dealer::Dealer;
+pub use dealer::InvocationPolicy;
 pub use outgoing::Outgoing;
+pub use time::Timestamp;
 
 /// One message for one session.
 #[derive(Debug, Clone)]
@@ -41,6 +52,20 @@ pub struct Delivery {
     pub to: SessionId,
     /// What to send; clones share one encoding.
     pub message: Outgoing,
+    /// The realm has closed `to` (its GOODBYE is `message`) and it has already left: send
+    /// what is queued for it, this message last, then close its connection.
+    pub closes: bool,
+}
+
+impl Delivery {
+    /// An ordinary delivery, after which the session goes on.
+    pub fn new(to: SessionId, message: Outgoing) -> Delivery {
+        Delivery {
+            to,
+            message,
+            closes: false,
+        }
+    }
 }
 
 /// What the router knows about a session, fixed when it joins.
@@ -60,6 +85,24 @@ pub struct SessionInfo {
     pub serializer: Serializer,
     /// The remote address, e.g. `"127.0.0.1:53412"`.
     pub peer: String,
+    /// `HELLO.Details.roles` as the client sent it: which roles it plays and which
+    /// advanced features it announced for each (see [`SessionInfo::announces`]).
+    pub client_roles: Dict,
+}
+
+impl SessionInfo {
+    /// Whether the client announced `feature` for `role` in HELLO
+    /// (`roles.<role>.features.<feature> == true`).
+    pub fn announces(&self, role: &str, feature: &str) -> bool {
+        self.client_roles
+            .get(role)
+            .and_then(Value::as_dict)
+            .and_then(|role| role.get("features"))
+            .and_then(Value::as_dict)
+            .and_then(|features| features.get(feature))
+            .and_then(Value::as_bool)
+            == Some(true)
+    }
 }
 
 /// A realm's routing settings.
@@ -67,6 +110,9 @@ pub struct SessionInfo {
 pub struct RealmConfig {
     /// Which URI rule topics and procedures must follow; others get `wamp.error.invalid_uri`.
     pub uri_rule: UriRule,
+    /// What each role may do; [`Realm::handle`] checks every CALL, REGISTER, PUBLISH and
+    /// SUBSCRIBE against it. The default allows everything.
+    pub roles: crate::auth::Roles,
 }
 
 /// A session broke the protocol.
@@ -106,11 +152,69 @@ impl std::error::Error for Violation {}
 pub struct Realm {
     name: Uri,
     config: RealmConfig,
-    /// Source of global-scope IDs (publications). Seeded once; no clock, no OS calls after.
+    /// Source of global-scope IDs (publications) and random picks (shared registrations).
+    /// Seeded once; no clock, no OS calls after.
     rng: StdRng,
     sessions: HashMap<SessionId, SessionInfo>,
+    /// What the realm counts and keeps per session besides its info; same keys as
+    /// `sessions`.
+    activity: HashMap<SessionId, Activity>,
     broker: Broker,
     dealer: Dealer,
+    /// The latest time the server gave.
+    now: Timestamp,
+}
+
+/// Per-session state that changes while the session lives.
+#[derive(Debug)]
+struct Activity {
+    joined: Timestamp,
+    messages_in: u64,
+    messages_out: u64,
+    testaments: meta::Testaments,
+}
+
+/// A session's counters, for inspection (and the meta API's `wamp.session.get`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionStats {
+    /// When it joined.
+    pub joined: Timestamp,
+    /// Messages it sent that the realm handled.
+    pub messages_in: u64,
+    /// Messages the realm sent it (WELCOME and GOODBYE, which the server sends, excluded).
+    pub messages_out: u64,
+}
+
+/// What routing a message may consult besides the broker's or dealer's own state.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Context<'a> {
+    pub(crate) sessions: &'a HashMap<SessionId, SessionInfo>,
+    pub(crate) rule: UriRule,
+    pub(crate) now: Timestamp,
+}
+
+impl Context<'_> {
+    /// Whether `session` announced `feature` for `role` in HELLO.
+    pub(crate) fn announces(&self, session: SessionId, role: &str, feature: &str) -> bool {
+        self.sessions
+            .get(&session)
+            .is_some_and(|info| info.announces(role, feature))
+    }
+
+    /// Whether `session`, as callee, understands INTERRUPT (spec: call canceling; the
+    /// progressive call invocations section spells it `call_cancelling`).
+    pub(crate) fn can_cancel(&self, session: SessionId) -> bool {
+        self.announces(session, "callee", "call_canceling")
+            || self.announces(session, "callee", "call_cancelling")
+    }
+}
+
+/// A session removed from a subscription or registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Removed {
+    pub(crate) id: Id,
+    /// It was the last one: the subscription or registration is gone.
+    pub(crate) deleted: bool,
 }
 
 impl Realm {
@@ -130,8 +234,10 @@ impl Realm {
             config,
             rng,
             sessions: HashMap::new(),
+            activity: HashMap::new(),
             broker: Broker::default(),
             dealer: Dealer::default(),
+            now: Timestamp::EPOCH,
         }
     }
 
@@ -158,31 +264,109 @@ impl Realm {
         }
         details.insert("realm".into(), self.name.as_str().into());
         let roles = Dict::from([
-            ("broker".to_owned(), role(broker::FEATURES)),
-            ("dealer".to_owned(), role(dealer::FEATURES)),
+            (
+                "broker".to_owned(),
+                role([broker::FEATURES, meta::BROKER_FEATURES]),
+            ),
+            (
+                "dealer".to_owned(),
+                role([dealer::FEATURES, meta::DEALER_FEATURES]),
+            ),
         ]);
         details.insert("roles".into(), roles.into());
         details
     }
 
-    /// Adds an established session. Call it before sending WELCOME, so that
-    /// [`Realm::welcome_details`] can describe it. Joining again replaces the info.
-    pub fn join(&mut self, session: SessionId, info: SessionInfo) {
+    /// Adds an established session and publishes `wamp.session.on_join` to the others.
+    /// Call it before sending WELCOME, so that [`Realm::welcome_details`] can describe it.
+    /// Joining again replaces the info.
+    pub fn join(&mut self, session: SessionId, info: SessionInfo, out: &mut Vec<Delivery>) {
         self.sessions.insert(session, info);
+        self.activity.insert(
+            session,
+            Activity {
+                joined: self.now,
+                messages_in: 0,
+                messages_out: 0,
+                testaments: meta::Testaments::default(),
+            },
+        );
+        let start = out.len();
+        self.publish_joined(session, out);
+        self.count_out(start, out);
     }
 
-    /// Removes a session, whatever the reason (GOODBYE, closed connection, violation).
-    ///
-    /// Its subscriptions and registrations go; every call in flight on a procedure it
-    /// registered fails with `wamp.error.canceled` to its caller (pushed into `out`); calls
-    /// it made itself are forgotten, and their late results dropped. Leaving twice, or
-    /// without having joined, does nothing.
+    /// Removes a session, whatever the reason (GOODBYE, closed connection, violation,
+    /// kill), pushing into `out` what its leaving causes, in this order: its testaments
+    /// (`detached`, then `destroyed`); INTERRUPT to the callees of the calls it made (their
+    /// late answers are dropped); ERROR `wamp.error.canceled` to the callers of the calls in
+    /// flight on its procedures; the subscription and registration meta events; and
+    /// `wamp.session.on_leave`. Leaving twice, or without having joined, does nothing.
     pub fn leave(&mut self, session: SessionId, out: &mut Vec<Delivery>) {
-        if self.sessions.remove(&session).is_none() {
+        let start = out.len();
+        self.remove_session(session, out);
+        self.count_out(start, out);
+    }
+
+    /// [`Realm::leave`], without counting what it sends.
+    fn remove_session(&mut self, session: SessionId, out: &mut Vec<Delivery>) {
+        if !self.sessions.contains_key(&session) {
             return;
         }
-        self.broker.leave(session);
-        self.dealer.leave(session, out);
+        if let Some(activity) = self.activity.remove(&session) {
+            self.publish_testaments(session, activity.testaments, out);
+        }
+        let Some(info) = self.sessions.remove(&session) else {
+            return;
+        };
+        let subscriptions = self.broker.leave(session);
+        let context = Context {
+            sessions: &self.sessions,
+            rule: self.config.uri_rule,
+            now: self.now,
+        };
+        let registrations = self.dealer.leave(session, &context, out);
+        for removed in subscriptions {
+            self.publish_unsubscribed(session, removed, out);
+        }
+        for removed in registrations {
+            self.publish_unregistered(session, removed, out);
+        }
+        self.publish_left(session, &info, out);
+    }
+
+    /// Tells the realm the time, and fails the calls whose timeout has expired by then
+    /// (ERROR `wamp.error.timeout` to the caller, INTERRUPT to the callee). Call it before
+    /// every other call into the realm, and when [`Realm::next_deadline`] is reached; time
+    /// that goes backwards is ignored.
+    pub fn handle_timeout(&mut self, now: Timestamp, out: &mut Vec<Delivery>) {
+        self.now = self.now.max(now);
+        if self
+            .dealer
+            .next_deadline()
+            .is_none_or(|next| next > self.now)
+        {
+            return;
+        }
+        let start = out.len();
+        let context = Context {
+            sessions: &self.sessions,
+            rule: self.config.uri_rule,
+            now: self.now,
+        };
+        self.dealer.expire(&context, out);
+        self.count_out(start, out);
+    }
+
+    /// When [`Realm::handle_timeout`] must be called next, at the latest: the earliest call
+    /// timeout. `None` when no call has one.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        self.dealer.next_deadline()
+    }
+
+    /// The latest time given to [`Realm::handle_timeout`].
+    pub fn now(&self) -> Timestamp {
+        self.now
     }
 
     /// Routes one message that an established session sent, pushing replies, events,
@@ -194,7 +378,8 @@ impl Realm {
     /// # Errors
     /// A [`Violation`] when the message is not one a client may send in an established
     /// session (HELLO, WELCOME, EVENT, RESULT, ..., or an ERROR that does not answer an
-    /// INVOCATION), or when `session` has not joined. Nothing is pushed into `out` then;
+    /// INVOCATION, or a CANCEL with an unknown mode, or a progressive CALL it did not
+    /// announce), or when `session` has not joined. Nothing is pushed into `out` then;
     /// the caller aborts the session and calls [`Realm::leave`].
     pub fn handle(
         &mut self,
@@ -202,27 +387,60 @@ impl Realm {
         message: Message,
         out: &mut Vec<Delivery>,
     ) -> Result<(), Violation> {
-        if !self.sessions.contains_key(&session) {
+        let start = out.len();
+        let result = self.route(session, message, out);
+        if let Some(activity) = self.activity.get_mut(&session) {
+            activity.messages_in += 1;
+        }
+        self.count_out(start, out);
+        result
+    }
+
+    fn route(
+        &mut self,
+        session: SessionId,
+        message: Message,
+        out: &mut Vec<Delivery>,
+    ) -> Result<(), Violation> {
+        let Some(info) = self.sessions.get(&session) else {
             return Err(Violation::protocol(format!(
                 "session {session} has not joined realm '{}'",
                 self.name.as_str()
             )));
+        };
+        // Authorization (crate::auth::authorize): a refused request goes no further.
+        if let crate::auth::authorize::Verdict::Refused(error) =
+            self.config.roles.check(&info.authrole, &message)
+        {
+            out.extend(error.map(|error| Delivery::new(session, Outgoing::new(error))));
+            return Ok(());
         }
-        let rule = self.config.uri_rule;
+        let context = Context {
+            sessions: &self.sessions,
+            rule: self.config.uri_rule,
+            now: self.now,
+        };
         match message {
             Message::Subscribe {
                 request,
                 options,
                 topic,
             } => {
-                self.broker
-                    .subscribe(session, request, &options, topic, rule, out);
+                let subscribed = self
+                    .broker
+                    .subscribe(session, request, &options, topic, &context, out);
+                if let Some(subscribed) = subscribed {
+                    self.publish_subscribed(session, subscribed, out);
+                }
             }
             Message::Unsubscribe {
                 request,
                 subscription,
             } => {
-                self.broker.unsubscribe(session, request, subscription, out);
+                if let Some(removed) = self.broker.unsubscribe(session, request, subscription, out)
+                {
+                    self.publish_unsubscribed(session, removed, out);
+                }
             }
             Message::Publish {
                 request,
@@ -239,21 +457,27 @@ impl Realm {
                     payload,
                     publication,
                 };
-                self.broker.publish(publish, &self.sessions, rule, out);
+                self.broker.publish(publish, &context, out);
             }
             Message::Register {
                 request,
                 options,
                 procedure,
             } => {
-                self.dealer
-                    .register(session, request, &options, procedure, rule, out);
+                let registered = self
+                    .dealer
+                    .register(session, request, &options, procedure, &context, out);
+                if let Some(registered) = registered {
+                    self.publish_registered(session, registered, out);
+                }
             }
             Message::Unregister {
                 request,
                 registration,
             } => {
-                self.dealer.unregister(session, request, registration, out);
+                if let Some(removed) = self.dealer.unregister(session, request, registration, out) {
+                    self.publish_unregistered(session, removed, out);
+                }
             }
             Message::Call {
                 request,
@@ -261,6 +485,9 @@ impl Realm {
                 procedure,
                 payload,
             } => {
+                if self.call_meta(session, request, &procedure, &payload, out) {
+                    return Ok(());
+                }
                 let call = dealer::Call {
                     caller: session,
                     request,
@@ -268,7 +495,16 @@ impl Realm {
                     procedure,
                     payload,
                 };
-                self.dealer.call(call, &self.sessions, rule, out);
+                let context = Context {
+                    sessions: &self.sessions,
+                    rule: self.config.uri_rule,
+                    now: self.now,
+                };
+                self.dealer.call(call, &context, &mut self.rng, out)?;
+            }
+            Message::Cancel { request, options } => {
+                self.dealer
+                    .cancel(session, request, &options, &context, out)?;
             }
             Message::Yield {
                 request,
@@ -293,10 +529,6 @@ impl Realm {
                     "a client may send ERROR only in answer to INVOCATION, not to {request_type}"
                 )));
             }
-            // Call canceling is not announced in the dealer's features yet, so a client has
-            // no business sending CANCEL; ignoring it leaves the call to complete normally,
-            // which the spec allows for any cancel mode the dealer does not honour.
-            Message::Cancel { .. } => {}
             other => {
                 return Err(Violation::protocol(format!(
                     "{} is not a message a client may send in an established session",
@@ -317,6 +549,15 @@ impl Realm {
         self.sessions.get(&session)
     }
 
+    /// A joined session's counters.
+    pub fn session_stats(&self, session: SessionId) -> Option<SessionStats> {
+        self.activity.get(&session).map(|activity| SessionStats {
+            joined: activity.joined,
+            messages_in: activity.messages_in,
+            messages_out: activity.messages_out,
+        })
+    }
+
     /// Every joined session, in no particular order.
     pub fn sessions(&self) -> impl Iterator<Item = (SessionId, &SessionInfo)> {
         self.sessions.iter().map(|(id, info)| (*id, info))
@@ -331,12 +572,22 @@ impl Realm {
     pub fn dealer(&self) -> &Dealer {
         &self.dealer
     }
+
+    /// Counts the deliveries in `out[start..]` as messages out of their recipients.
+    fn count_out(&mut self, start: usize, out: &[Delivery]) {
+        for delivery in out.get(start..).unwrap_or_default() {
+            if let Some(activity) = self.activity.get_mut(&delivery.to) {
+                activity.messages_out += 1;
+            }
+        }
+    }
 }
 
 /// `{"features": {name: true, ...}}` for WELCOME's `roles`.
-fn role(features: &[&str]) -> Value {
-    let features: Dict = features
-        .iter()
+fn role<const N: usize>(feature_lists: [&[&str]; N]) -> Value {
+    let features: Dict = feature_lists
+        .into_iter()
+        .flatten()
         .map(|name| ((*name).to_owned(), Value::Bool(true)))
         .collect();
     Dict::from([("features".to_owned(), Value::Dict(features))]).into()
@@ -348,12 +599,16 @@ pub(crate) mod error_uri {
     pub(crate) const PROTOCOL_VIOLATION: &str = "wamp.error.protocol_violation";
     pub(crate) const INVALID_URI: &str = "wamp.error.invalid_uri";
     pub(crate) const INVALID_ARGUMENT: &str = "wamp.error.invalid_argument";
-    pub(crate) const OPTION_NOT_ALLOWED: &str = "wamp.error.option_not_allowed";
     pub(crate) const NO_SUCH_SUBSCRIPTION: &str = "wamp.error.no_such_subscription";
     pub(crate) const NO_SUCH_PROCEDURE: &str = "wamp.error.no_such_procedure";
     pub(crate) const PROCEDURE_ALREADY_EXISTS: &str = "wamp.error.procedure_already_exists";
     pub(crate) const NO_SUCH_REGISTRATION: &str = "wamp.error.no_such_registration";
+    pub(crate) const NO_SUCH_SESSION: &str = "wamp.error.no_such_session";
     pub(crate) const CANCELED: &str = "wamp.error.canceled";
+    pub(crate) const TIMEOUT: &str = "wamp.error.timeout";
+    pub(crate) const FEATURE_NOT_SUPPORTED: &str = "wamp.error.feature_not_supported";
+    /// The GOODBYE reason for a session closed by the meta API (advanced profile URIs).
+    pub(crate) const CLOSE_KILLED: &str = "wamp.close.killed";
 }
 
 /// `ERROR` answering `request` of type `request_type`, with `{}` details and a
@@ -375,13 +630,9 @@ pub(crate) fn error_reply(
 
 /// Pushes a message for one session.
 pub(crate) fn send(out: &mut Vec<Delivery>, to: SessionId, message: Message) {
-    out.push(Delivery {
-        to,
-        message: Outgoing::new(message),
-    });
+    out.push(Delivery::new(to, Outgoing::new(message)));
 }
 
-/// Helpers shared by the realm's unit tests.
 #[cfg(test)]
 pub(crate) mod testing {
     use super::*;
@@ -401,7 +652,25 @@ pub(crate) mod testing {
             .collect()
     }
 
+    /// A session that announced every role with every advanced feature the realm looks at.
     pub(crate) fn info(authid: &str, authrole: &str) -> SessionInfo {
+        let features = dict(&[
+            ("call_canceling", true.into()),
+            ("progressive_call_invocations", true.into()),
+            ("progressive_call_results", true.into()),
+        ]);
+        let role = Value::Dict(dict(&[("features", Value::Dict(features))]));
+        let roles = dict(&[
+            ("caller", role.clone()),
+            ("callee", role),
+            ("publisher", Value::Dict(Dict::new())),
+            ("subscriber", Value::Dict(Dict::new())),
+        ]);
+        info_with_roles(authid, authrole, roles)
+    }
+
+    /// A session that announced the given `HELLO.Details.roles`.
+    pub(crate) fn info_with_roles(authid: &str, authrole: &str, roles: Dict) -> SessionInfo {
         SessionInfo {
             authid: authid.to_owned(),
             authrole: authrole.to_owned(),
@@ -410,6 +679,7 @@ pub(crate) mod testing {
             transport: "websocket".to_owned(),
             serializer: Serializer::Json,
             peer: "127.0.0.1:50000".to_owned(),
+            client_roles: roles,
         }
     }
 
@@ -427,9 +697,25 @@ pub(crate) mod testing {
         pub(crate) fn with_config(sessions: u64, config: RealmConfig) -> Self {
             let mut realm = Realm::with_seed(uri("realm1"), config, 7);
             for n in 1..=sessions {
-                realm.join(id(n), info(&format!("user{n}"), &format!("role{}", n % 2)));
+                let info = info(&format!("user{n}"), &format!("role{}", n % 2));
+                realm.join(id(n), info, &mut Vec::new());
             }
             Harness { realm }
+        }
+
+        /// Joins another session; returns what was sent (meta events).
+        pub(crate) fn join(&mut self, session: u64, info: SessionInfo) -> Vec<Delivery> {
+            let mut out = Vec::new();
+            self.realm.join(id(session), info, &mut out);
+            out
+        }
+
+        /// Sets the realm's clock to `millis`; returns what expired.
+        pub(crate) fn at(&mut self, millis: u64) -> Vec<Delivery> {
+            let mut out = Vec::new();
+            self.realm
+                .handle_timeout(Timestamp::from_millis(millis), &mut out);
+            out
         }
 
         /// Handles a message that must not be a violation; returns what was sent.
@@ -656,19 +942,59 @@ mod tests {
     }
 
     #[test]
-    fn cancel_is_ignored_until_call_canceling_is_announced() {
+    fn sessions_count_their_messages_in_and_out() {
         let mut h = Harness::new(2);
         h.register(2, "com.x", "exact");
-        h.call(1, 5, "com.x", Dict::new());
-        let out = h.send(
-            1,
-            Message::Cancel {
-                request: id(5),
+        h.call(1, 1, "com.x", Dict::new());
+        let stats = |h: &Harness, n| h.realm.session_stats(id(n)).unwrap();
+        assert_eq!(
+            (stats(&h, 1).messages_in, stats(&h, 1).messages_out),
+            (1, 0)
+        );
+        assert_eq!(
+            (stats(&h, 2).messages_in, stats(&h, 2).messages_out),
+            (1, 2)
+        );
+        let invocation = id(1);
+        h.send(
+            2,
+            Message::Yield {
+                request: invocation,
                 options: Dict::new(),
+                payload: Payload::default(),
             },
         );
-        assert!(out.is_empty());
-        assert_eq!(h.realm.dealer().pending_call_count(), 1);
+        assert_eq!(
+            (stats(&h, 1).messages_in, stats(&h, 1).messages_out),
+            (1, 1)
+        );
+        assert_eq!(stats(&h, 2).messages_in, 2);
+        assert_eq!(stats(&h, 1).joined, Timestamp::EPOCH);
+        h.leave(1);
+        assert!(h.realm.session_stats(id(1)).is_none());
+    }
+
+    #[test]
+    fn the_clock_only_moves_forward() {
+        let mut h = Harness::new(1);
+        assert!(h.at(5_000).is_empty());
+        h.at(1_000);
+        assert_eq!(h.realm.now(), Timestamp::from_millis(5_000));
+        h.join(9, info("late", "r"));
+        assert_eq!(
+            h.realm.session_stats(id(9)).unwrap().joined,
+            Timestamp::from_millis(5_000)
+        );
+    }
+
+    #[test]
+    fn announced_features_are_read_from_the_hello_roles() {
+        let info = info("a", "b");
+        assert!(info.announces("callee", "call_canceling"));
+        assert!(!info.announces("callee", "shared_registration"));
+        assert!(!info.announces("broker", "call_canceling"));
+        let odd = info_with_roles("a", "b", dict(&[("callee", Value::from("yes"))]));
+        assert!(!odd.announces("callee", "call_canceling"));
     }
 
     #[test]
@@ -700,8 +1026,27 @@ mod tests {
             features("dealer")["progressive_call_results"],
             Value::Bool(true)
         );
-        assert!(!features("dealer").contains_key("call_canceling"));
-        assert!(!features("dealer").contains_key("shared_registration"));
+        for feature in [
+            "call_canceling",
+            "call_timeout",
+            "caller_identification",
+            "progressive_call_invocations",
+            "shared_registration",
+            "registration_meta_api",
+            "session_meta_api",
+            "testament_meta_api",
+        ] {
+            assert_eq!(features("dealer")[feature], Value::Bool(true), "{feature}");
+        }
+        for feature in [
+            "event_retention",
+            "publisher_identification",
+            "subscriber_blackwhite_listing",
+            "session_meta_api",
+            "subscription_meta_api",
+        ] {
+            assert_eq!(features("broker")[feature], Value::Bool(true), "{feature}");
+        }
     }
 
     #[test]
@@ -722,7 +1067,7 @@ mod tests {
     fn seeded_realms_draw_the_same_publication_ids() {
         let publication = |seed| {
             let mut realm = Realm::with_seed(uri("realm1"), RealmConfig::default(), seed);
-            realm.join(id(1), info("a", "b"));
+            realm.join(id(1), info("a", "b"), &mut Vec::new());
             let mut out = Vec::new();
             let options = Dict::from([("acknowledge".to_owned(), Value::Bool(true))]);
             let publish = Message::Publish {

@@ -105,6 +105,7 @@ pub(crate) async fn serve<T: Transport>(
 ) {
     let serializer = session.serializer();
     let cut_off = session.cut_off_token();
+    let closed = session.close_token();
     let hello_deadline = tokio::time::sleep(HANDSHAKE_TIMEOUT);
     tokio::pin!(hello_deadline);
     let exit = loop {
@@ -112,6 +113,8 @@ pub(crate) async fn serve<T: Transport>(
             biased;
             () = cut_off.cancelled() => break Exit::CutOff(session.cut_off()),
             () = shutdown.cancelled() => break Exit::Shutdown,
+            // Killed through the meta API: the GOODBYE is queued last; send it, then close.
+            () = closed.cancelled() => break Exit::Close { last: None, ending: Ending::Normal },
             () = &mut hello_deadline, if session.is_establishing() => {
                 if let Step::Close { last, ending } = session.handle_hello_timeout(HANDSHAKE_TIMEOUT) {
                     break Exit::Close { last, ending };
