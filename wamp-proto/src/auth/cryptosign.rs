@@ -54,14 +54,16 @@ pub const SIGNATURE_LENGTH: usize = 64;
 /// The seed is what Autobahn calls the private key (`PrivateKey.from_bytes`, or the hex in
 /// a `.priv` file); libsodium's 64-byte "secret key" is this seed followed by the public
 /// key. The key is wiped from memory when dropped. `Debug` shows only the public key.
+///
+/// Boxed, so that a `Credential` holding one stays as small as its other variants.
 #[derive(Clone)]
-pub struct PrivateKey(SigningKey);
+pub struct PrivateKey(Box<SigningKey>);
 
 impl PrivateKey {
     /// The key for a 32-byte seed. To make a new key, pass 32 bytes from a CSPRNG (in a
     /// browser, `crypto.getRandomValues`); this crate has no randomness of its own.
     pub fn from_seed(seed: [u8; 32]) -> PrivateKey {
-        PrivateKey(SigningKey::from_bytes(&seed))
+        PrivateKey(Box::new(SigningKey::from_bytes(&seed)))
     }
 
     /// The key for a seed written as 64 hex digits.
