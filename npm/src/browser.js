@@ -1,0 +1,23 @@
+// Entry point for browsers and bundlers: the `--target web` build, initialised on first use.
+import init, { connect as connectWasm, __install } from "../dist/web/wamp_wasm.js";
+import { ConnectionError, Result, WampError } from "./classes.js";
+
+export { ConnectionError, Result, WampError };
+
+let ready;
+
+function load() {
+  ready ??= init()
+    .then(() => __install(WampError, ConnectionError, Result))
+    .catch((error) => {
+      ready = undefined;
+      throw error;
+    });
+  return ready;
+}
+
+/** Opens a WebSocket and joins a realm; see index.d.ts. */
+export async function connect(options) {
+  await load();
+  return connectWasm(options);
+}
