@@ -5,22 +5,30 @@
 //! port = 8080                 # WebSocket (and HTTP); 0 picks a free port
 //! rawsocket = true            # also listen for RawSocket (TCP)
 //! rawsocket_port = 8081       # 0 picks a free port
-//! allow_remote = false        # must be true to listen beyond the loopback interface
+//! allow_remote = false        # must be true to listen beyond the loopback interface (and
+//!                             #   then open realms keep their inspection APIs from anonymous)
 //! max_message_size = 16777216 # bytes: the largest WAMP message a peer may send
 //! queue_capacity = 1024       # messages waiting for one slow reader before it is cut off
 //!
 //! [[realms]]
 //! name = "realm1"
 //! uri_rule = "loose"          # or "strict"
+//! trace_buffer = 4096         # messages kept for the message trace; 0 turns it off
 //! ```
 //!
 //! Every key is optional; unknown keys are an error, so that a typo does not silently fall
-//! back to a default. Command-line flags override the file.
+//! back to a default. Command-line flags override the file. The message trace and its API
+//! are described in [`crate::trace`].
 //!
 //! # Authentication and authorization
 //!
 //! A realm with none of the keys below is open: anonymous sessions only, with the role
-//! `anonymous`, allowed everything (meta API included). Otherwise:
+//! `anonymous`, allowed everything (meta API and message trace included) as long as the
+//! router listens on localhost only. With `allow_remote`, that open role loses the
+//! inspection APIs: the session, registration and subscription meta API (`wamp.session.`,
+//! `wamp.registration.`, `wamp.subscription.`, testaments excepted) and the trace
+//! (`dev_router.trace.`); a role in `[[realms.roles]]` must grant them
+//! ([`Roles::open_except_inspection`]). Otherwise:
 //!
 //! ```toml
 //! [[realms]]
@@ -57,6 +65,9 @@
 //!   permission decides alone: exact, else the longest prefix, else the wildcard with the
 //!   most non-empty components. No match, no permission. The meta API (`wamp.`) and the
 //!   trace URIs need permissions like any other URI.
+//! - To give a remote router's anonymous sessions everything back, list the role with
+//!   `{ uri = "", match = "prefix", call = true, register = true, publish = true,
+//!   subscribe = true }`.
 //! - Once a realm lists roles, they are all there is: each principal's role, and the
 //!   anonymous role if anonymous is enabled, must be among them. A realm without roles has
 //!   only the implicit, all-allowed anonymous role, so principals need roles.
@@ -73,6 +84,7 @@ use wamp_proto::{Uri, UriRule};
 use crate::auth::settings::{default_anonymous_role, default_authmethods};
 use crate::auth::{AuthMethod, Authenticator, PrincipalSettings, RoleSettings, Roles};
 use crate::realm::RealmConfig;
+use crate::trace;
 
 /// The default WebSocket port.
 pub const DEFAULT_PORT: u16 = 8080;
@@ -97,7 +109,9 @@ pub struct Config {
     pub rawsocket: bool,
     /// The RawSocket port; 0 picks a free one.
     pub rawsocket_port: u16,
-    /// Whether `host` may be other than a loopback address.
+    /// Whether `host` may be other than a loopback address. Realms without roles then keep
+    /// the meta API and the message trace from their anonymous sessions
+    /// ([`RealmSettings::realm_config`]).
     pub allow_remote: bool,
     /// The largest WAMP message accepted, in bytes (serialized, without framing).
     pub max_message_size: usize,
@@ -106,6 +120,10 @@ pub struct Config {
     pub queue_capacity: usize,
     /// The realms served.
     pub realms: Vec<RealmSettings>,
+    /// The built inspector (`cargo xtask inspector` makes `target/inspector/dist`), served
+    /// over plain HTTP on the WebSocket port: `/` is its `index.html`. Without it, or when
+    /// the directory has no `index.html`, `/` is a small page saying how to build it.
+    pub inspector_dir: Option<PathBuf>,
 }
 
 /// One `[[realms]]` entry.
@@ -126,9 +144,17 @@ pub struct RealmSettings {
     /// Who may authenticate, and how.
     #[serde(default)]
     pub principals: Vec<PrincipalSettings>,
-    /// The roles and their permissions; none means every role may do everything.
+    /// The roles and their permissions; none means every role may do everything (but the
+    /// inspection APIs, with `allow_remote`).
     #[serde(default)]
     pub roles: Vec<RoleSettings>,
+    /// How many messages the realm's trace keeps; 0 turns the trace off.
+    #[serde(default = "default_trace_buffer")]
+    pub trace_buffer: usize,
+}
+
+fn default_trace_buffer() -> usize {
+    trace::DEFAULT_BUFFER
 }
 
 /// `uri_rule = "loose" | "strict"`.
@@ -161,6 +187,7 @@ impl RealmSettings {
             anonymous_role: default_anonymous_role(),
             principals: Vec::new(),
             roles: Vec::new(),
+            trace_buffer: trace::DEFAULT_BUFFER,
         }
     }
 
@@ -169,16 +196,26 @@ impl RealmSettings {
         Uri::new(self.name.as_str())
     }
 
-    /// The routing settings for [`crate::realm::Realm::new`].
+    /// The routing settings for [`crate::realm::Realm::new`], on a router that accepts
+    /// remote connections or not (`allow_remote`): without roles, a remote router's realm
+    /// keeps the inspection APIs from its anonymous role
+    /// ([`Roles::open_except_inspection`]).
     ///
     /// Roles that do not pass [`Config::validate`] give a realm where nothing is allowed.
-    pub fn realm_config(&self) -> RealmConfig {
-        RealmConfig {
-            uri_rule: self.uri_rule.into(),
-            roles: self.roles().unwrap_or_else(|error| {
+    pub fn realm_config(&self, allow_remote: bool) -> RealmConfig {
+        let roles = match self.roles() {
+            Ok(roles) if roles.is_open() && allow_remote => {
+                Roles::open_except_inspection(&self.anonymous_role)
+            }
+            Ok(roles) => roles,
+            Err(error) => {
                 tracing::error!(realm = %self.name, %error, "invalid roles: allowing nothing");
                 Roles::closed()
-            }),
+            }
+        };
+        RealmConfig {
+            uri_rule: self.uri_rule.into(),
+            roles,
         }
     }
 
@@ -222,6 +259,7 @@ impl Default for Config {
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
             realms: vec![RealmSettings::new("realm1")],
+            inspector_dir: None,
         }
     }
 }
@@ -322,6 +360,14 @@ impl Config {
                 return Err(ConfigError::Invalid(format!(
                     "realm {:?}: {message}",
                     realm.name
+                )));
+            }
+            if realm.trace_buffer > trace::MAX_BUFFER {
+                return Err(ConfigError::Invalid(format!(
+                    "realm {:?}: trace_buffer is {}; it may be at most {}",
+                    realm.name,
+                    realm.trace_buffer,
+                    trace::MAX_BUFFER
                 )));
             }
         }
@@ -433,7 +479,10 @@ mod tests {
         assert_eq!(config.queue_capacity, 16);
         assert_eq!(config.realms.len(), 2);
         assert_eq!(config.realms[0].uri_rule, UriRuleSetting::Loose);
-        assert_eq!(config.realms[1].realm_config().uri_rule, UriRule::Strict);
+        assert_eq!(
+            config.realms[1].realm_config(false).uri_rule,
+            UriRule::Strict
+        );
         assert_eq!(config.realm_names().to_string(), "realm1, com.example.app");
         assert_eq!(config.host_ip().unwrap(), IpAddr::V4(Ipv4Addr::LOCALHOST));
     }
@@ -521,7 +570,7 @@ mod tests {
         assert!(frontend.permissions[0].disclose.caller);
         assert!(!frontend.permissions[0].disclose.publisher);
         assert!(!frontend.permissions[0].register);
-        let roles = realm.realm_config().roles;
+        let roles = realm.realm_config(false).roles;
         assert!(roles.permission("frontend", "com.example.news").publish);
         assert!(!roles.permission("frontend", "com.example.private.x").call);
         assert!(
@@ -551,9 +600,74 @@ mod tests {
         let config = check("[[realms]]\nname = \"r\"").unwrap();
         assert_eq!(config.realms[0].authmethods, [AuthMethod::Anonymous]);
         assert_eq!(config.realms[0].anonymous_role, "anonymous");
-        let roles = config.realms[0].realm_config().roles;
+        let roles = config.realms[0].realm_config(false).roles;
         assert!(roles.is_open());
         assert!(roles.permission("anonymous", "wamp.session.list").call);
+    }
+
+    #[test]
+    fn trace_buffer_per_realm() {
+        let config = check(
+            "[[realms]]\nname = \"a\"\n[[realms]]\nname = \"b\"\ntrace_buffer = 0\n\
+             [[realms]]\nname = \"c\"\ntrace_buffer = 10000",
+        )
+        .unwrap();
+        let sizes: Vec<usize> = config.realms.iter().map(|r| r.trace_buffer).collect();
+        assert_eq!(sizes, [trace::DEFAULT_BUFFER, 0, 10000]);
+        assert_eq!(
+            Config::default().realms[0].trace_buffer,
+            trace::DEFAULT_BUFFER
+        );
+        let error = check("[[realms]]\nname = \"a\"\ntrace_buffer = 200000").unwrap_err();
+        assert!(error.to_string().contains("at most 100000"), "{error}");
+        assert!(matches!(
+            check("[[realms]]\nname = \"a\"\ntrace_buffer = -1"),
+            Err(ConfigError::Parse { .. })
+        ));
+    }
+
+    #[test]
+    fn remote_routers_keep_inspection_from_open_realms() {
+        let config = check("allow_remote = true\n[[realms]]\nname = \"r\"").unwrap();
+        let local = config.realms[0].realm_config(false).roles;
+        assert!(local.is_open());
+        assert!(
+            local
+                .permission("anonymous", "dev_router.trace.history")
+                .call
+        );
+
+        let remote = config.realms[0].realm_config(config.allow_remote).roles;
+        assert!(!remote.is_open());
+        let p = |uri| remote.permission("anonymous", uri);
+        assert!(p("com.example.x").call && p("com.example.x").register);
+        assert!(!p("wamp.session.list").call && !p("wamp.session.on_join").subscribe);
+        assert!(!p("wamp.registration.list").call && !p("wamp.subscription.get").call);
+        assert!(!p("dev_router.trace.history").call && !p("dev_router.trace.set_filter").call);
+        assert!(!p("dev_router.trace.on_message").subscribe);
+        assert!(p("wamp.session.add_testament").call);
+
+        // The anonymous role keeps its configured name.
+        let guest =
+            check("allow_remote = true\n[[realms]]\nname = \"r\"\nanonymous_role = \"guest\"")
+                .unwrap();
+        let roles = guest.realms[0].realm_config(true).roles;
+        assert!(roles.permission("guest", "com.x").call);
+        assert!(!roles.permission("guest", "wamp.session.count").call);
+
+        // Explicit roles are kept as they are, remote or not.
+        let listed = check(
+            "allow_remote = true\n[[realms]]\nname = \"r\"\n[[realms.roles]]\nname = \"anonymous\"\n\
+             permissions = [{ uri = \"\", match = \"prefix\", call = true }]",
+        )
+        .unwrap();
+        let roles = listed.realms[0].realm_config(true).roles;
+        assert!(roles.permission("anonymous", "wamp.session.list").call);
+        assert!(
+            roles
+                .permission("anonymous", "dev_router.trace.history")
+                .call
+        );
     }
 
     #[test]
@@ -657,7 +771,7 @@ mod tests {
             "[[realms]]\nname = \"r\"\n[[realms.roles]]\nname = \"a\"\n[[realms.roles]]\nname = \"a\"",
         )
         .unwrap();
-        let roles = config.realms[0].realm_config().roles;
+        let roles = config.realms[0].realm_config(false).roles;
         assert!(!roles.is_open());
         assert!(!roles.permission("a", "x").call);
     }

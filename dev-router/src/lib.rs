@@ -17,9 +17,32 @@
 //! - [`realm`]: the routing core as plain data, with time as a parameter: broker and dealer
 //!   (basic and advanced profile) and the WAMP meta API (sessions, registrations,
 //!   subscriptions, testaments), answered by the realm itself.
+//! - [`trace`]: the message trace, every message into and out of each realm in a bounded
+//!   buffer, offered over WAMP (see below).
 //! - [`auth`]: authentication (anonymous, ticket, WAMP-CRA, cryptosign) for the session
 //!   handshake, and roles with permissions on URI patterns for the realm.
 //! - [`config`]: the settings, from a TOML file or the built-in default.
+//!
+//! # Message trace
+//!
+//! Each realm keeps its last `trace_buffer` messages (4096 by default; 0 turns it off), in
+//! and out, as the router saw them, and offers them in the router's own URI space:
+//!
+//! - topic `dev_router.trace.on_message`: batches of new records, `args = [[record, ...]]`,
+//!   `kwargs = {dropped: n}`, at most every 100 ms, each subscriber getting only the records
+//!   that pass its own filter;
+//! - procedure `dev_router.trace.set_filter`, kwargs `{session?, types?, uri?}`: sets the
+//!   calling session's filter (empty kwargs clear it);
+//! - procedure `dev_router.trace.history`, kwargs `{limit?, session?, types?, uri?}`: the
+//!   newest matching records (500 by default), oldest first.
+//!
+//! A record is `{seq, time_ms, realm, session, direction: "in"|"out", type: "CALL", uri,
+//! size, serializer, message}` with `message` the wire list, AUTHENTICATE's signature and
+//! HELLO's secret `authextra` redacted. The trace's own traffic is not traced. The
+//! procedures and the topic are permission-checked like any URI; on a router started with
+//! `allow_remote`, a realm without roles does not give them (nor the meta API) to its
+//! anonymous sessions. [`trace`] has the details; recording costs a reference count per
+//! message, and the decoding happens only for what somebody watches.
 
 #![warn(missing_docs)]
 
@@ -29,6 +52,7 @@ pub mod realm;
 mod router;
 pub mod server;
 mod session;
+pub mod trace;
 mod transport;
 
 pub use config::Config;

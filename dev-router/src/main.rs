@@ -17,7 +17,8 @@ use tracing_subscriber::EnvFilter;
 ///
 /// On start it prints one line per listener to standard output, e.g.
 /// `dev-router listening: ws://127.0.0.1:8080/ws (realms: realm1)` and
-/// `dev-router listening: rawsocket tcp://127.0.0.1:8081`. Logs go to standard error;
+/// `dev-router listening: rawsocket tcp://127.0.0.1:8081`, and with --inspector-dir
+/// `dev-router inspector: http://127.0.0.1:8080/`. Logs go to standard error;
 /// set RUST_LOG (e.g. RUST_LOG=debug) to change their level.
 #[derive(Debug, Parser)]
 #[command(name = "dev-router", version)]
@@ -38,7 +39,9 @@ struct Cli {
     #[arg(long)]
     no_rawsocket: bool,
 
-    /// Allow a --host other than loopback: anyone who can reach it can join, anonymously
+    /// Allow a --host other than loopback: anyone who can reach it can join. A realm without
+    /// [[realms.roles]] then keeps the meta API and the message trace from its anonymous
+    /// sessions
     #[arg(long)]
     allow_remote: bool,
 
@@ -49,6 +52,11 @@ struct Cli {
     /// TOML configuration file (see the dev_router::config docs); flags override it
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
+
+    /// Serve the built inspector from this directory at / (`cargo xtask run` passes
+    /// target/inspector/dist)
+    #[arg(long, value_name = "PATH")]
+    inspector_dir: Option<PathBuf>,
 }
 
 impl Cli {
@@ -75,6 +83,9 @@ impl Cli {
         }
         if let Some(size) = self.max_message_size {
             config.max_message_size = size;
+        }
+        if let Some(dir) = &self.inspector_dir {
+            config.inspector_dir = Some(dir.clone());
         }
         config.validate()?;
         Ok(config)
@@ -141,6 +152,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
                 "dev-router listening: rawsocket tcp://{}",
                 rawsocket.local_addr()?
             )?;
+        }
+        match &config.inspector_dir {
+            Some(dir) if dir.join("index.html").is_file() => writeln!(
+                stdout,
+                "dev-router inspector: http://{}/",
+                websocket.local_addr()?
+            )?,
+            Some(dir) => tracing::warn!(
+                dir = %dir.display(),
+                "no inspector in this directory (no index.html): build it with `cargo xtask inspector`"
+            ),
+            None => {}
         }
         stdout.flush()?;
     }

@@ -30,7 +30,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
 use crate::router::Router;
-use crate::transport::{rawsocket, websocket};
+use crate::transport::{http, rawsocket, websocket};
 
 /// The sockets to serve, bound by the caller (so that tests can bind port 0 and read the
 /// port before the server starts).
@@ -45,9 +45,9 @@ pub struct Listeners {
 /// Serves until `shutdown` is cancelled, then closes every session (GOODBYE with
 /// `wamp.close.system_shutdown`) and returns once all connections are done.
 ///
-/// From `config`, `run` uses the realms, `max_message_size` and `queue_capacity`; the host
-/// and ports were the caller's business when binding. Accept errors are logged and retried:
-/// this function does not fail.
+/// From `config`, `run` uses the realms, `max_message_size`, `queue_capacity` and
+/// `inspector_dir`; the host and ports were the caller's business when binding. Accept
+/// errors are logged and retried: this function does not fail.
 pub async fn run(listeners: Listeners, config: Config, shutdown: CancellationToken) {
     let router = Arc::new(Router::new(&config));
     let tracker = TaskTracker::new();
@@ -59,12 +59,15 @@ pub async fn run(listeners: Listeners, config: Config, shutdown: CancellationTok
         rawsocket,
     } = listeners;
 
+    let inspector = http::Inspector::new(config.inspector_dir.clone());
     tracker.spawn(accept_loop(
         websocket,
         router.clone(),
         tracker.clone(),
         shutdown.clone(),
-        websocket::accept,
+        move |stream, remote, router, shutdown| {
+            websocket::accept(stream, remote, router, shutdown, inspector.clone())
+        },
     ));
     if let Some(rawsocket) = rawsocket {
         tracker.spawn(accept_loop(

@@ -16,15 +16,20 @@
 //! ABORT. The randomness and time a handshake needs come from [`Session`]'s entropy source,
 //! which tests replace.
 //!
-//! The transport decodes each frame and calls [`Session::handle_message`] (or
+//! The transport decodes each frame and calls [`Session::handle_received`] (or
 //! [`Session::handle_decode_error`], [`Session::handle_oversized`]); the returned [`Step`]
 //! says whether to go on, or what to send last before closing. Everything the realm sends
 //! to this session, WELCOME included, goes through its outbound queue, so it arrives in
 //! routing order. Spec: "Session Lifecycle" (`rfc/text/basic/bp_sessions.md`).
+//!
+//! Once a message names a realm (HELLO), this layer also records in the realm's message
+//! trace what the realm itself does not see: the handshake (HELLO, CHALLENGE,
+//! AUTHENTICATE), the peer's GOODBYE or ABORT, and the ABORT or GOODBYE sent last.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use wamp_proto::{Dict, Message, ProtocolError, Serializer, SessionId, Uri, UriRule, Value};
@@ -114,7 +119,7 @@ impl Session {
         remote: String,
     ) -> (Session, mpsc::Receiver<Outgoing>) {
         let (queue, receiver) = mpsc::channel(router.queue_capacity());
-        let peer = Peer::new(queue);
+        let peer = Peer::new(queue, serializer);
         let session = Session {
             router,
             transport,
@@ -176,40 +181,50 @@ impl Session {
         )
     }
 
-    /// Handles one decoded message from the peer.
-    pub(crate) fn handle_message(&mut self, message: Message) -> Step {
+    /// Handles one message from the peer, decoded from `frame` (which the message trace
+    /// keeps).
+    pub(crate) fn handle_received(&mut self, message: Message, frame: Bytes) -> Step {
         match &self.state {
-            State::Establishing => self.handle_establishing(message),
-            State::Authenticating { .. } => self.handle_authenticating(message),
+            State::Establishing => self.handle_establishing(message, frame),
+            State::Authenticating { .. } => self.handle_authenticating(message, frame),
             State::Established { realm, id } => {
                 let (realm, id) = (realm.clone(), *id);
                 match message {
-                    Message::Hello { .. } => self.abort(
-                        reason::PROTOCOL_VIOLATION,
-                        "HELLO received in an established session".into(),
-                        Ending::ProtocolViolation,
-                    ),
-                    Message::Goodbye { reason, .. } => {
+                    Message::Hello { .. } => {
+                        realm.trace_received(id, self.serializer, &message, frame);
+                        self.abort(
+                            reason::PROTOCOL_VIOLATION,
+                            "HELLO received in an established session".into(),
+                            Ending::ProtocolViolation,
+                        )
+                    }
+                    Message::Goodbye { ref reason, .. } => {
                         tracing::debug!(session = %id, reason = %reason, "peer said goodbye");
+                        realm.trace_received(id, self.serializer, &message, frame);
                         self.leave();
                         let goodbye = Message::Goodbye {
                             details: Dict::new(),
                             reason: Uri::new(reason::GOODBYE_AND_OUT),
                         };
+                        realm.trace_sent(id, self.serializer, &goodbye);
                         Step::Close {
                             last: Some(goodbye),
                             ending: Ending::Normal,
                         }
                     }
-                    Message::Abort { reason, details } => {
+                    Message::Abort {
+                        ref reason,
+                        ref details,
+                    } => {
                         tracing::debug!(session = %id, reason = %reason, ?details, "peer aborted");
+                        realm.trace_received(id, self.serializer, &message, frame);
                         self.leave();
                         Step::Close {
                             last: None,
                             ending: Ending::Normal,
                         }
                     }
-                    message => match realm.handle(id, message) {
+                    message => match realm.handle(id, message, frame) {
                         Ok(()) => Step::Continue,
                         Err(Violation { reason, message }) => {
                             self.abort(reason.as_str(), message, Ending::ProtocolViolation)
@@ -233,6 +248,13 @@ impl Session {
                 ending: Ending::Normal,
             },
         }
+    }
+
+    /// [`Session::handle_received`] for tests: the frame is the message encoded.
+    #[cfg(test)]
+    pub(crate) fn handle_message(&mut self, message: Message) -> Step {
+        let frame = Bytes::from(self.serializer.encode(&message));
+        self.handle_received(message, frame)
     }
 
     /// Handles a frame that does not decode as a WAMP message.
@@ -264,7 +286,7 @@ impl Session {
     }
 
     /// Starts the closing handshake for a router shutdown: leaves the realm and returns the
-    /// GOODBYE to send, after which [`Session::handle_message`] waits for the peer's
+    /// GOODBYE to send, after which [`Session::handle_received`] waits for the peer's
     /// GOODBYE. `None` when no session is established: just close then.
     pub(crate) fn shutdown(&mut self) -> Option<Message> {
         if self.id().is_none() {
@@ -282,14 +304,18 @@ impl Session {
     /// The router has cut this session off (its queue was full): returns the ABORT to try
     /// to send. The router has already removed it from the realm.
     pub(crate) fn cut_off(&mut self) -> Message {
-        self.leave();
         let capacity = self.router.queue_capacity();
-        abort_message(
+        let abort = abort_message(
             reason::SLOW_CONSUMER,
             format!(
                 "more than {capacity} messages waited for this peer to read them; it is cut off"
             ),
-        )
+        );
+        if let State::Established { realm, id } = &self.state {
+            realm.trace_sent(*id, self.serializer, &abort);
+        }
+        self.leave();
+        abort
     }
 
     /// The connection is gone: leave the realm, if joined. Idempotent; also done on drop.
@@ -297,9 +323,9 @@ impl Session {
         self.leave();
     }
 
-    fn handle_establishing(&mut self, message: Message) -> Step {
+    fn handle_establishing(&mut self, message: Message, frame: Bytes) -> Step {
         match message {
-            Message::Hello { realm, details } => self.hello(realm, &details),
+            Message::Hello { .. } => self.hello(&message, frame),
             Message::Abort { .. } => {
                 self.state = State::Closed;
                 Step::Close {
@@ -323,7 +349,7 @@ impl Session {
         }
     }
 
-    fn handle_authenticating(&mut self, message: Message) -> Step {
+    fn handle_authenticating(&mut self, message: Message, frame: Bytes) -> Step {
         let State::Authenticating { realm, id, pending } =
             std::mem::replace(&mut self.state, State::Closed)
         else {
@@ -333,10 +359,12 @@ impl Session {
                 Ending::ProtocolViolation,
             );
         };
-        match message {
+        // Redacted as it is recorded: the signature (a ticket, for one) is never kept.
+        realm.trace_received(id, self.serializer, &message, frame);
+        let step = match message {
             Message::Authenticate { signature, .. } => {
                 match realm.authenticator().finish(pending, &signature) {
-                    Ok(identity) => self.welcome(realm, id, identity),
+                    Ok(identity) => return self.welcome(realm, id, identity),
                     Err(denial) => {
                         self.router.release_session_id(id);
                         self.deny(denial)
@@ -362,10 +390,23 @@ impl Session {
                     Ending::ProtocolViolation,
                 )
             }
-        }
+        };
+        self.trace_last(&realm, id, &step);
+        step
     }
 
-    fn hello(&mut self, realm_uri: Uri, details: &Dict) -> Step {
+    fn hello(&mut self, hello: &Message, frame: Bytes) -> Step {
+        let Message::Hello {
+            realm: realm_uri,
+            details,
+        } = hello
+        else {
+            return self.abort(
+                reason::PROTOCOL_VIOLATION,
+                "expected HELLO".into(),
+                Ending::ProtocolViolation,
+            );
+        };
         if realm_uri.as_str().is_empty() || !realm_uri.is_valid(UriRule::Loose, false) {
             let message = format!("realm {:?} is not a valid URI", realm_uri.as_str());
             return self.abort(reason::INVALID_URI, message, Ending::ProtocolViolation);
@@ -393,11 +434,13 @@ impl Session {
         // The ID is drawn now because a WAMP-CRA challenge names it; it is given back if
         // the handshake fails.
         let id = self.router.allocate_session_id();
+        realm.trace_received(id, self.serializer, hello, frame);
         let entropy = (self.entropy)();
         match realm.authenticator().begin(details, id, &entropy) {
             Begin::Welcome(identity) => self.welcome(realm, id, identity),
             Begin::Challenge { challenge, pending } => {
                 tracing::debug!(session = %id, realm = %realm.name(), authmethod = %pending.method(), "challenging");
+                realm.trace_sent(id, self.serializer, &challenge);
                 // The queue is new and empty, so there is room; a failure means the
                 // connection is gone, and then so is the handshake.
                 let _ = self.peer.queue.try_send(Outgoing::new(challenge));
@@ -406,8 +449,20 @@ impl Session {
             }
             Begin::Deny(denial) => {
                 self.router.release_session_id(id);
-                self.deny(denial)
+                let step = self.deny(denial);
+                self.trace_last(&realm, id, &step);
+                step
             }
+        }
+    }
+
+    /// Records in the realm's trace the message a closing `step` sends last.
+    fn trace_last(&self, realm: &RealmHandle, id: SessionId, step: &Step) {
+        if let Step::Close {
+            last: Some(last), ..
+        } = step
+        {
+            realm.trace_sent(id, self.serializer, last);
         }
     }
 
@@ -448,9 +503,13 @@ impl Session {
     /// Leaves the realm (if joined) and says: send ABORT, then close.
     fn abort(&mut self, reason: &str, message: String, ending: Ending) -> Step {
         tracing::info!(session = ?self.id(), remote = %self.remote, %reason, %message, "aborting session");
+        let abort = abort_message(reason, message);
+        if let State::Established { realm, id } = &self.state {
+            realm.trace_sent(*id, self.serializer, &abort);
+        }
         self.leave();
         Step::Close {
-            last: Some(abort_message(reason, message)),
+            last: Some(abort),
             ending,
         }
     }
@@ -636,6 +695,56 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(session.id(), None);
+    }
+
+    /// The session's realm's trace as `(direction, type, uri)`.
+    fn traced(session: &Session) -> Vec<(String, String, Value)> {
+        let records = session.router.realm("realm1").unwrap().trace_snapshot();
+        records
+            .iter()
+            .map(|r| {
+                let text = |key: &str| r[key].as_str().unwrap().to_owned();
+                (text("direction"), text("type"), r["uri"].clone())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_sessions_end_is_traced() {
+        let entry = |direction: &str, message_type: &str, uri: Option<&str>| {
+            let uri = uri.map_or(Value::Null, Value::from);
+            (direction.to_owned(), message_type.to_owned(), uri)
+        };
+        // Each test session has a router of its own.
+        let (mut session, _queue) = established();
+        let goodbye = Message::Goodbye {
+            details: Dict::new(),
+            reason: Uri::new("wamp.close.close_realm"),
+        };
+        session.handle_message(goodbye);
+        assert_eq!(
+            traced(&session),
+            [
+                entry("in", "HELLO", Some("realm1")),
+                entry("out", "WELCOME", None),
+                entry("in", "GOODBYE", Some("wamp.close.close_realm")),
+                entry("out", "GOODBYE", Some(reason::GOODBYE_AND_OUT)),
+            ]
+        );
+
+        let (mut violator, _queue) = established();
+        let welcome = Message::Welcome {
+            session: Id::new(5).unwrap(),
+            details: Dict::new(),
+        };
+        violator.handle_message(welcome);
+        assert_eq!(
+            traced(&violator)[2..],
+            [
+                entry("in", "WELCOME", None),
+                entry("out", "ABORT", Some(reason::PROTOCOL_VIOLATION)),
+            ]
+        );
     }
 
     #[test]
@@ -851,6 +960,53 @@ mod tests {
             assert!(queue.try_recv().is_err());
             let unknown = hello_with("realm1", &["ticket"], Some("mallory"), Dict::new());
             assert_refused(&handshake(unknown, &Credential::Ticket("alice-ticket".into())).0);
+        }
+
+        /// The realm's trace as `(direction, type)`, and all of it as text.
+        fn traced(session: &Session, realm: &str) -> (Vec<(String, String)>, String) {
+            let records = session.router.realm(realm).unwrap().trace_snapshot();
+            let kinds = records
+                .iter()
+                .map(|record| {
+                    let text = |key: &str| record[key].as_str().unwrap().to_owned();
+                    (text("direction"), text("type"))
+                })
+                .collect();
+            (kinds, format!("{records:?}"))
+        }
+
+        fn kind(direction: &str, message_type: &str) -> (String, String) {
+            (direction.to_owned(), message_type.to_owned())
+        }
+
+        #[test]
+        fn the_handshake_is_traced_without_its_secrets() {
+            let extra = Dict::from([("ticket".to_owned(), Value::from("alice-ticket"))]);
+            let hello = hello_with("realm1", &["ticket"], Some("alice"), extra);
+            let (step, session, _queue) =
+                handshake(hello.clone(), &Credential::Ticket("alice-ticket".into()));
+            assert_eq!(step, Step::Continue);
+            let (kinds, text) = traced(&session, "realm1");
+            assert_eq!(
+                kinds,
+                [
+                    kind("in", "HELLO"),
+                    kind("out", "CHALLENGE"),
+                    kind("in", "AUTHENTICATE"),
+                    kind("out", "WELCOME"),
+                ]
+            );
+            assert!(!text.contains("alice-ticket"), "{text}");
+            assert!(text.contains(crate::trace::REDACTED) && text.contains("alice"));
+
+            // Refused: the ABORT is traced too, and the wrong ticket is not kept either.
+            let (step, session, _queue) =
+                handshake(hello, &Credential::Ticket("wrong-ticket".into()));
+            assert_refused(&step);
+            let (kinds, text) = traced(&session, "realm1");
+            assert_eq!(kinds.last(), Some(&kind("out", "ABORT")));
+            assert_eq!(kinds.len(), 4);
+            assert!(!text.contains("wrong-ticket"), "{text}");
         }
 
         #[test]

@@ -24,7 +24,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use wamp_proto::auth::cra::{self, KeyDerivation};
 use wamp_proto::auth::cryptosign::{self, PublicKey};
@@ -33,6 +33,7 @@ use wamp_proto::{Dict, Message, SessionId, Value};
 
 use super::Roles;
 use super::settings::{AuthMethod, PrincipalSettings};
+use crate::realm::Timestamp;
 
 /// ABORT reason for a failed authentication (and for a HELLO that cannot authenticate).
 pub(crate) const NOT_AUTHORIZED: &str = "wamp.error.not_authorized";
@@ -565,41 +566,12 @@ fn list(methods: &[AuthMethod]) -> String {
 /// UTC time in ISO 8601 with milliseconds, as WAMP-CRA challenges carry it:
 /// `2014-06-22T16:36:25.448Z`. Times before 1970 show as 1970.
 fn timestamp(time: SystemTime) -> String {
-    let since_epoch = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let seconds = since_epoch.as_secs();
-    let (days, second_of_day) = (seconds / 86_400, seconds % 86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        second_of_day / 3600,
-        second_of_day / 60 % 60,
-        second_of_day % 60,
-        since_epoch.subsec_millis()
-    )
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
+    Timestamp::from(time).rfc3339()
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     use wamp_proto::Id;
     use wamp_proto::auth::Credential;

@@ -22,6 +22,22 @@ pub(crate) const NOT_AUTHORIZED: &str = "wamp.error.not_authorized";
 /// `ERROR` for `disclose_me` when the role may not disclose itself.
 pub(crate) const DISCLOSE_ME_DISALLOWED: &str = "wamp.error.option_disallowed.disclose_me";
 
+/// The URI prefixes of the inspection APIs: the session, registration and subscription meta
+/// API, and the router's message trace. Through them a session can list, watch and kill
+/// the sessions of others, and read what they send.
+pub const INSPECTION_PREFIXES: &[&str] = &[
+    "wamp.session.",
+    "wamp.registration.",
+    "wamp.subscription.",
+    crate::trace::NAMESPACE,
+];
+
+/// Meta procedures under [`INSPECTION_PREFIXES`] that concern only the calling session.
+const OWN_SESSION_PROCEDURES: &[&str] = &[
+    "wamp.session.add_testament",
+    "wamp.session.flush_testaments",
+];
+
 /// What one permission allows on the URIs it matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Permission {
@@ -117,6 +133,41 @@ impl Roles {
     /// [`Roles::from_settings`] (fail closed).
     pub fn closed() -> Roles {
         Roles(Kind::Listed(HashMap::new()))
+    }
+
+    /// One role, `role`, that may do everything except use the inspection APIs
+    /// ([`INSPECTION_PREFIXES`]); testaments (`wamp.session.add_testament`,
+    /// `flush_testaments`) stay allowed, since they concern only the caller's own session.
+    ///
+    /// What the anonymous role of a realm without `[[realms.roles]]` gets when the router
+    /// accepts remote connections (`allow_remote`), so that not everyone on the network can
+    /// watch and kill everyone else's sessions.
+    pub fn open_except_inspection(role: &str) -> Roles {
+        let mut everything = PermissionSettings::new("", MatchSetting::Prefix);
+        everything.call = true;
+        everything.register = true;
+        everything.publish = true;
+        everything.subscribe = true;
+        everything.disclose.caller = true;
+        everything.disclose.publisher = true;
+        let denied = INSPECTION_PREFIXES
+            .iter()
+            .map(|prefix| PermissionSettings::new(*prefix, MatchSetting::Prefix));
+        let own = OWN_SESSION_PROCEDURES.iter().map(|procedure| {
+            let mut permission = PermissionSettings::new(*procedure, MatchSetting::Exact);
+            permission.call = true;
+            permission
+        });
+        let settings = RoleSettings {
+            name: role.to_owned(),
+            permissions: std::iter::once(everything)
+                .chain(denied)
+                .chain(own)
+                .collect(),
+        };
+        // The patterns above are valid; an empty role name (which validation refuses
+        // earlier) fails closed.
+        Roles::from_settings(&[settings]).unwrap_or_else(|_| Roles::closed())
     }
 
     /// The roles listed in a realm's `[[realms.roles]]`; an empty list gives
@@ -423,6 +474,48 @@ mod tests {
         assert!(p("org.z.y").call);
         assert_eq!(p("net.x"), Permission::NONE);
         assert_eq!(roles.permission("stranger", "com.x"), Permission::NONE);
+    }
+
+    #[test]
+    fn open_except_inspection_keeps_the_meta_api_and_the_trace() {
+        let roles = Roles::open_except_inspection("anonymous");
+        assert!(!roles.is_open() && roles.contains("anonymous"));
+        let p = |uri| roles.permission("anonymous", uri);
+        assert_eq!(p("com.example.anything"), Permission::ALL);
+        assert_eq!(p("wamp.close.normal"), Permission::ALL);
+        for denied in [
+            "wamp.session.list",
+            "wamp.session.kill",
+            "wamp.session.on_join",
+            "wamp.registration.list",
+            "wamp.registration.on_register",
+            "wamp.subscription.get",
+            "wamp.subscription.on_subscribe",
+            "dev_router.trace.history",
+            "dev_router.trace.set_filter",
+            "dev_router.trace.on_message",
+        ] {
+            assert_eq!(p(denied), Permission::NONE, "{denied}");
+        }
+        assert!(p("wamp.session.add_testament").call);
+        assert!(p("wamp.session.flush_testaments").call);
+        assert_eq!(
+            refused_with(&roles.check("anonymous", &call("wamp.session.list", Dict::new()))),
+            Some((MessageType::Call, NOT_AUTHORIZED))
+        );
+        let subscribe = Message::Subscribe {
+            request: id(1),
+            options: Dict::new(),
+            topic: Uri::new(crate::trace::ON_MESSAGE),
+        };
+        assert_eq!(
+            refused_with(&roles.check("anonymous", &subscribe)),
+            Some((MessageType::Subscribe, NOT_AUTHORIZED))
+        );
+        let disclosing = call("com.x", options(&[("disclose_me", true)]));
+        assert_eq!(roles.check("anonymous", &disclosing), Verdict::Allowed);
+        // Another role name has nothing: the realm has only its anonymous role.
+        assert_eq!(roles.permission("frontend", "com.x"), Permission::NONE);
     }
 
     #[test]

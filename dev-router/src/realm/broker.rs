@@ -86,6 +86,8 @@ pub struct Broker {
     ids: IdSequence,
     /// The last publication with `retain` per topic (spec: event retention).
     retained: HashMap<Uri, Retained>,
+    /// Counts changes of who is subscribed to what; see [`Broker::revision`].
+    revision: u64,
 }
 
 /// A retained publication, kept to be replayed to later subscribers that ask for it.
@@ -162,6 +164,13 @@ impl Broker {
         self.index.matching(topic).next().is_some()
     }
 
+    /// A number that changes whenever a session subscribes or stops being subscribed: lets
+    /// the server notice, at the cost of one comparison, that who watches a topic may have
+    /// changed.
+    pub(crate) fn revision(&self) -> u64 {
+        self.revision
+    }
+
     /// `SUBSCRIBE`: joins (or creates) the subscription for `(topic, match policy)` and
     /// answers SUBSCRIBED, followed by the retained events it matches if
     /// `options.get_retained` is set; or ERROR with `invalid_argument` (bad `match`) or
@@ -233,6 +242,7 @@ impl Broker {
         );
         let subscription = self.subscriptions.get_mut(&id)?;
         subscription.subscribers.insert(session);
+        self.revision += 1;
         if options.get("get_retained").and_then(Value::as_bool) == Some(true) {
             subscription.events +=
                 deliver_retained(&self.retained, subscription, session, context.sessions, out);
@@ -319,8 +329,9 @@ impl Broker {
         }
         if index::is_reserved(&topic) {
             let explanation = format!(
-                "topic '{}' is in the reserved wamp. namespace",
-                topic.as_str()
+                "topic '{}' is in a namespace reserved for the router ({})",
+                topic.as_str(),
+                index::RESERVED
             );
             return fail(out, error_uri::INVALID_URI, explanation);
         }
@@ -449,6 +460,7 @@ impl Broker {
     }
 
     fn remove_subscriber(&mut self, id: Id, session: SessionId) -> Removed {
+        self.revision += 1;
         let Some(subscription) = self.subscriptions.get_mut(&id) else {
             return Removed { id, deleted: false };
         };
@@ -815,14 +827,44 @@ mod tests {
     }
 
     #[test]
-    fn the_wamp_namespace_is_reserved_for_publishing_but_not_subscribing() {
+    fn reserved_namespaces_are_for_subscribing_not_publishing() {
         let mut h = Harness::new(2);
-        h.subscribe(2, "wamp.session.on_join", "exact");
-        let out = h.publish(1, "wamp.session.on_join", ack(), hello());
+        for topic in ["wamp.session.on_join", "dev_router.trace.on_message"] {
+            h.subscribe(2, topic, "exact");
+            let out = h.publish(1, topic, ack(), hello());
+            assert_eq!(
+                error_of(only(&out, 1)),
+                (MessageType::Publish, "wamp.error.invalid_uri"),
+                "{topic}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_revision_changes_with_subscribers() {
+        let mut h = Harness::new(2);
+        let start = h.realm.broker().revision();
+        let id = h.subscribe(1, "com.a", "exact");
+        let subscribed = h.realm.broker().revision();
+        assert_ne!(subscribed, start);
+        h.publish(2, "com.a", ack(), hello());
         assert_eq!(
-            error_of(only(&out, 1)),
-            (MessageType::Publish, "wamp.error.invalid_uri")
+            h.realm.broker().revision(),
+            subscribed,
+            "publishing changes nothing"
         );
+        h.send(
+            1,
+            Message::Unsubscribe {
+                request: super::super::testing::id(2),
+                subscription: id,
+            },
+        );
+        let unsubscribed = h.realm.broker().revision();
+        assert_ne!(unsubscribed, subscribed);
+        h.subscribe(2, "com.b", "exact");
+        h.leave(2);
+        assert_ne!(h.realm.broker().revision(), unsubscribed);
     }
 
     #[test]

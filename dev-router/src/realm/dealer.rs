@@ -372,8 +372,9 @@ impl Dealer {
         }
         if index::is_reserved(&procedure) {
             let explanation = format!(
-                "procedure '{}' is in the reserved wamp. namespace",
-                procedure.as_str()
+                "procedure '{}' is in a namespace reserved for the router ({})",
+                procedure.as_str(),
+                index::RESERVED
             );
             return fail(out, error_uri::INVALID_URI, explanation);
         }
@@ -2064,21 +2065,25 @@ mod tests {
     }
 
     #[test]
-    fn the_wamp_namespace_is_reserved() {
+    fn the_wamp_and_trace_namespaces_are_reserved() {
         let mut h = Harness::new(1);
-        let procedure = uri("wamp.session.count");
-        let out = h.send(
-            1,
-            Message::Register {
-                request: id(1),
-                options: Dict::new(),
-                procedure,
-            },
-        );
-        assert_eq!(
-            error_of(only(&out, 1)),
-            (MessageType::Register, "wamp.error.invalid_uri")
-        );
+        for procedure in ["wamp.session.count", "dev_router.trace.history"] {
+            let out = h.send(
+                1,
+                Message::Register {
+                    request: id(1),
+                    options: Dict::new(),
+                    procedure: uri(procedure),
+                },
+            );
+            assert_eq!(
+                error_of(only(&out, 1)),
+                (MessageType::Register, "wamp.error.invalid_uri"),
+                "{procedure}"
+            );
+        }
+        // Elsewhere under dev_router. is the application's.
+        h.register(1, "dev_router.tracer", "exact");
     }
 
     #[test]

@@ -43,10 +43,14 @@ pub(crate) fn is_valid_pattern(pattern: &Uri, policy: MatchPolicy, rule: UriRule
     }
 }
 
-/// URIs in the `wamp.` namespace are the router's own (meta API); clients may subscribe to
-/// them but not register or publish under them.
+/// The namespaces that are the router's own: the spec's `wamp.` (meta API) and the message
+/// trace's. Clients may subscribe to them but not register or publish under them.
+pub(crate) const RESERVED: &str = "wamp., dev_router.trace.";
+
+/// Whether `uri` is in a [`RESERVED`] namespace.
 pub(crate) fn is_reserved(uri: &Uri) -> bool {
-    uri.as_str().starts_with("wamp.")
+    let uri = uri.as_str();
+    uri.starts_with("wamp.") || uri.starts_with(crate::trace::NAMESPACE)
 }
 
 /// IDs by `(pattern, policy)`: a hash lookup for exact patterns, ordered lists for prefix and

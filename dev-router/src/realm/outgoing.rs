@@ -37,14 +37,24 @@ impl Outgoing {
     /// The message encoded with `serializer`: encoded on first use, then shared by every
     /// clone of this `Outgoing` (cloning the returned [`Bytes`] is a reference-count bump).
     pub fn encoded(&self, serializer: Serializer) -> Bytes {
+        self.encoded_ref(serializer).clone()
+    }
+
+    /// [`Outgoing::encoded`], borrowed.
+    pub(crate) fn encoded_ref(&self, serializer: Serializer) -> &Bytes {
         self.0.encoded[slot(serializer)]
             .get_or_init(|| Bytes::from(serializer.encode(&self.0.message)))
-            .clone()
     }
 
     /// Whether `self` and `other` are clones of the same `Outgoing`.
     pub fn ptr_eq(&self, other: &Outgoing) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// The address of the shared message: the same for every clone, and unique among the
+    /// `Outgoing`s alive at one time (a later one may get the address of one dropped).
+    pub(crate) fn address(&self) -> usize {
+        Arc::as_ptr(&self.0).addr()
     }
 }
 

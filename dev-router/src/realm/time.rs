@@ -6,6 +6,7 @@
 //! [`Realm::handle_timeout`](super::Realm::handle_timeout).
 
 use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Milliseconds since the UNIX epoch (1970-01-01T00:00:00Z).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -37,41 +38,26 @@ impl Timestamp {
     }
 }
 
-impl fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let millis = self.0 % 1000;
-        let seconds = self.0 / 1000;
-        let (days, second_of_day) = (seconds / 86_400, seconds % 86_400);
-        let (year, month, day) = civil_from_days(days);
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-            second_of_day / 3600,
-            second_of_day / 60 % 60,
-            second_of_day % 60
-        )
+/// The last millisecond RFC 3339 can write: 9999-12-31T23:59:59.999Z.
+const LAST_WRITABLE_MILLIS: u64 = 253_402_300_799_999;
+
+impl From<SystemTime> for Timestamp {
+    /// Times before the UNIX epoch become the epoch.
+    fn from(time: SystemTime) -> Timestamp {
+        let millis = time
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
+        Timestamp(u64::try_from(millis).unwrap_or(u64::MAX))
     }
 }
 
-/// The proleptic Gregorian date `days` days after 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`, for non-negative day counts).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    // Shift the epoch to 0000-03-01, so that leap days fall at the end of each year.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Clamped, because humantime fails on years past 9999.
+        let time = UNIX_EPOCH + Duration::from_millis(self.0.min(LAST_WRITABLE_MILLIS));
+        humantime::format_rfc3339_millis(time).fmt(f)
+    }
 }
 
 #[cfg(test)]
@@ -87,6 +73,7 @@ mod tests {
         assert_eq!(at(951_868_799_999), "2000-02-29T23:59:59.999Z");
         assert_eq!(at(4_107_542_400_000), "2100-03-01T00:00:00.000Z");
         assert_eq!(at(1_704_067_199_000), "2023-12-31T23:59:59.000Z");
+        assert_eq!(at(u64::MAX), "9999-12-31T23:59:59.999Z");
     }
 
     #[test]

@@ -1,16 +1,19 @@
 //! The HTTP front of the WebSocket port.
 //!
 //! Every connection starts with an HTTP request. This module reads its head, then routes:
-//! a WebSocket upgrade on [`WS_PATH`] goes to [`super::websocket`]; plain `GET /` gets a
-//! small page saying where the WAMP endpoint is; anything else gets a short error. Static
-//! files (the inspector) will be served from here too.
+//! a WebSocket upgrade on [`WS_PATH`] goes to [`super::websocket`]; plain `GET` requests get
+//! the built inspector's files from the [`Inspector`] directory (`/` is its `index.html`),
+//! or, without one, a small page saying where the WAMP endpoint is and how to build the
+//! inspector; anything else gets a short error.
 //!
 //! The head is read here and replayed to tungstenite through [`Prefixed`], so that the
 //! WebSocket handshake (validation, accept key, subprotocol) stays tungstenite's.
 
 use std::io;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Buf, Bytes};
@@ -167,10 +170,70 @@ pub(crate) enum Route {
     WebSocket,
     /// A plain answer.
     Plain(PlainResponse),
+    /// A file of the inspector (which may turn out to be missing).
+    File(PathBuf),
+}
+
+/// The directory of the built inspector, if the router serves it. Cheap to clone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Inspector {
+    dir: Option<Arc<Path>>,
+}
+
+impl Inspector {
+    pub(crate) fn new(dir: Option<PathBuf>) -> Self {
+        Inspector {
+            dir: dir.map(Arc::from),
+        }
+    }
+
+    /// The file a request path names: `/` is `index.html`; every other path must be plain
+    /// names (letters, digits, `.`, `_`, `-`; no leading dot, so no `..` and no hidden
+    /// files) at most a few levels deep. `None` for anything else, and without a directory.
+    fn file(&self, path: &str) -> Option<PathBuf> {
+        let dir = self.dir.as_deref()?;
+        let relative = path.strip_prefix('/')?;
+        if relative.is_empty() {
+            return Some(dir.join("index.html"));
+        }
+        let mut file = dir.to_path_buf();
+        for (depth, segment) in relative.split('/').enumerate() {
+            let plain = !segment.is_empty()
+                && !segment.starts_with('.')
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+            if !plain || depth >= 4 {
+                return None;
+            }
+            file.push(segment);
+        }
+        Some(file)
+    }
+}
+
+/// The `Content-Type` of a served file, by its extension.
+fn content_type(path: &Path) -> &'static str {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+    {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
+        "json" | "map" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
 }
 
 /// Routes a request; `local` is the listening address, for the index page.
-pub(crate) fn route(head: &RequestHead, local: SocketAddr) -> Route {
+pub(crate) fn route(head: &RequestHead, local: SocketAddr, inspector: &Inspector) -> Route {
     if head.method != "GET" && head.method != "HEAD" {
         let mut response = PlainResponse::text(
             405,
@@ -200,42 +263,100 @@ pub(crate) fn route(head: &RequestHead, local: SocketAddr) -> Route {
             "Not Found",
             format!("no WebSocket endpoint at {path}; the WAMP endpoint is {WS_PATH}"),
         ),
-        ("/", false) => PlainResponse {
-            status: 200,
-            reason: "OK",
-            content_type: "text/html; charset=utf-8",
-            extra_headers: Vec::new(),
-            body: index_page(local),
+        (path, false) => match inspector.file(path) {
+            Some(file) => return Route::File(file),
+            None if path == "/" => index_response(local, None),
+            None => PlainResponse::text(404, "Not Found", format!("nothing at {path}")),
         },
-        (path, false) => PlainResponse::text(404, "Not Found", format!("nothing at {path}")),
     };
     Route::Plain(response)
 }
 
-fn index_page(local: SocketAddr) -> String {
+/// The page `/` shows when the inspector is not there; `missing` names the directory that
+/// lacks it.
+fn index_response(local: SocketAddr, missing: Option<&Path>) -> PlainResponse {
+    PlainResponse {
+        status: 200,
+        reason: "OK",
+        content_type: "text/html; charset=utf-8",
+        extra_headers: Vec::new(),
+        body: index_page(local, missing),
+    }
+}
+
+fn index_page(local: SocketAddr, missing: Option<&Path>) -> String {
     let protocols: Vec<&str> = Serializer::ALL
         .iter()
         .map(|serializer| serializer.subprotocol())
         .collect();
+    let why = match missing {
+        Some(dir) => format!(
+            "There is no <code>index.html</code> in <code>{}</code>. ",
+            escape(&dir.display().to_string())
+        ),
+        None => String::new(),
+    };
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>dev-router</title></head>\n\
          <body>\n<h1>dev-router is running</h1>\n\
          <p>WAMP over WebSocket: <code>ws://{local}{WS_PATH}</code> \
-         (subprotocols <code>{}</code>).</p>\n</body>\n</html>\n",
+         (subprotocols <code>{}</code>).</p>\n\
+         <p>The inspector is not served here. {why}Run <code>cargo xtask run</code>, which builds it \
+         and starts the router serving it, or build it with <code>cargo xtask inspector</code> and \
+         start the router with <code>--inspector-dir target/inspector/dist</code>.</p>\n</body>\n</html>\n",
         protocols.join("</code>, <code>")
     )
 }
 
-/// Writes `response` and closes the connection.
-pub(crate) async fn send_plain(
-    mut stream: TcpStream,
+/// `text` with the HTML special characters escaped.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Sends the inspector's file `path` and closes the connection: 404 if it is missing, or
+/// for `index.html`, the page saying how to build the inspector.
+pub(crate) async fn send_file(
+    stream: TcpStream,
     head: &RequestHead,
-    response: &PlainResponse,
+    path: PathBuf,
+    local: SocketAddr,
 ) {
-    let bytes = response.to_bytes(head.method != "HEAD");
-    if stream.write_all(&bytes).await.is_ok() {
+    let read_path = path.clone();
+    // A blocking read, off the async workers; the files are small.
+    let read = tokio::task::spawn_blocking(move || std::fs::read(read_path)).await;
+    let response = match read {
+        Ok(Ok(body)) => {
+            let mut out = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\n\
+                 Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+                content_type(&path),
+                body.len()
+            )
+            .into_bytes();
+            if head.method != "HEAD" {
+                out.extend_from_slice(&body);
+            }
+            return send_bytes(stream, &out).await;
+        }
+        _ if path.file_name().is_some_and(|name| name == "index.html") && head.path == "/" => {
+            index_response(local, path.parent())
+        }
+        _ => PlainResponse::text(404, "Not Found", format!("nothing at {}", head.path)),
+    };
+    send_plain(stream, head, &response).await;
+}
+
+async fn send_bytes(mut stream: TcpStream, bytes: &[u8]) {
+    if stream.write_all(bytes).await.is_ok() {
         linger(&mut stream).await;
     }
+}
+
+/// Writes `response` and closes the connection.
+pub(crate) async fn send_plain(stream: TcpStream, head: &RequestHead, response: &PlainResponse) {
+    send_bytes(stream, &response.to_bytes(head.method != "HEAD")).await;
 }
 
 /// A stream that first yields bytes already read from it, then reads on.
@@ -335,6 +456,7 @@ mod tests {
     #[test]
     fn routes() {
         let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let none = Inspector::default();
         let route = |method: &str, path: &str, is_websocket: bool| match route(
             &RequestHead {
                 method: method.into(),
@@ -342,22 +464,27 @@ mod tests {
                 is_websocket,
             },
             local,
+            &none,
         ) {
             Route::Plain(response) => response,
-            Route::WebSocket => panic!("{method} {path} went to the WebSocket endpoint"),
+            other => panic!("{method} {path} went to {other:?}"),
         };
         let head = RequestHead {
             method: "GET".into(),
             path: "/ws".into(),
             is_websocket: true,
         };
-        assert_eq!(super::route(&head, local), Route::WebSocket);
+        assert_eq!(super::route(&head, local, &none), Route::WebSocket);
         let index = route("GET", "/", false);
         assert_eq!(index.status, 200);
         assert!(
             index.body.contains("ws://127.0.0.1:8080/ws"),
             "{}",
             index.body
+        );
+        assert!(
+            index.body.contains("cargo xtask run"),
+            "says how to get the inspector"
         );
         assert_eq!(route("GET", "/ws", false).status, 426);
         assert_eq!(route("GET", "/other", true).status, 404);
@@ -367,6 +494,62 @@ mod tests {
         let bytes = String::from_utf8(route("HEAD", "/", false).to_bytes(false)).unwrap();
         assert!(bytes.starts_with("HTTP/1.1 200 OK\r\n"), "{bytes}");
         assert!(bytes.ends_with("\r\n\r\n"), "{bytes}");
+    }
+
+    #[test]
+    fn the_inspector_is_served_from_its_directory_only() {
+        let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let inspector = Inspector::new(Some(PathBuf::from("/srv/inspector")));
+        let route = |method: &str, path: &str| {
+            let head = RequestHead {
+                method: method.into(),
+                path: path.into(),
+                is_websocket: false,
+            };
+            super::route(&head, local, &inspector)
+        };
+        let file = |name: &str| Route::File(Path::new("/srv/inspector").join(name));
+        assert_eq!(route("GET", "/"), file("index.html"));
+        assert_eq!(
+            route("HEAD", "/inspector_bg.wasm"),
+            file("inspector_bg.wasm")
+        );
+        assert_eq!(route("GET", "/assets/app-1.js"), file("assets/app-1.js"));
+        for bad in [
+            "/..",
+            "/../secret",
+            "/a/../../etc/passwd",
+            "/.hidden",
+            "/a//b",
+            "/%2e%2e/x",
+            "/a\\b",
+            "/a/b/c/d/e",
+            "/x?y",
+            "/~root",
+        ] {
+            assert!(
+                matches!(route("GET", bad), Route::Plain(ref r) if r.status == 404),
+                "{bad} must not reach the file system"
+            );
+        }
+        assert!(matches!(route("POST", "/"), Route::Plain(ref r) if r.status == 405));
+        assert!(
+            matches!(route("GET", "/ws"), Route::Plain(ref r) if r.status == 426),
+            "the WAMP endpoint is not a file"
+        );
+    }
+
+    #[test]
+    fn content_types() {
+        for (name, expected) in [
+            ("index.html", "text/html; charset=utf-8"),
+            ("inspector.js", "text/javascript; charset=utf-8"),
+            ("inspector_bg.wasm", "application/wasm"),
+            ("inspector.css", "text/css; charset=utf-8"),
+            ("blob", "application/octet-stream"),
+        ] {
+            assert_eq!(content_type(Path::new(name)), expected);
+        }
     }
 
     #[tokio::test]

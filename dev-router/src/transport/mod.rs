@@ -138,7 +138,7 @@ pub(crate) async fn serve<T: Transport>(
                     Inbound::Message(bytes) => match serializer.decode(&bytes) {
                         Ok(message) => {
                             tracing::trace!(session = ?session.id(), ?message, "received");
-                            session.handle_message(message)
+                            session.handle_received(message, bytes)
                         }
                         Err(error) => session.handle_decode_error(&error),
                     },
@@ -211,7 +211,7 @@ async fn say_goodbye<T: Transport>(
             match transport.receive().await {
                 Inbound::Message(bytes) => match serializer.decode(&bytes) {
                     Ok(message) => {
-                        if let Step::Close { .. } = session.handle_message(message) {
+                        if let Step::Close { .. } = session.handle_received(message, bytes) {
                             return;
                         }
                     }

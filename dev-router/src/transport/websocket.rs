@@ -24,12 +24,14 @@ use crate::session::{Ending, Session};
 
 type Stream = Prefixed<TcpStream>;
 
-/// Serves one connection on the WebSocket port, from its first byte to its close.
+/// Serves one connection on the WebSocket port, from its first byte to its close; plain
+/// HTTP requests get the `inspector`'s files.
 pub(crate) async fn accept(
     mut stream: TcpStream,
     remote: SocketAddr,
     router: Arc<Router>,
     shutdown: CancellationToken,
+    inspector: http::Inspector,
 ) {
     let local = match stream.local_addr() {
         Ok(local) => local,
@@ -50,10 +52,14 @@ pub(crate) async fn accept(
             return;
         }
     };
-    match http::route(&head, local) {
+    match http::route(&head, local, &inspector) {
         Route::Plain(response) => {
             tracing::debug!(%remote, method = %head.method, path = %head.path, status = response.status, "plain HTTP");
             http::send_plain(stream, &head, &response).await;
+        }
+        Route::File(path) => {
+            tracing::debug!(%remote, method = %head.method, path = %head.path, "inspector file");
+            http::send_file(stream, &head, path, local).await;
         }
         Route::WebSocket => {
             let stream = Prefixed::new(bytes, stream);
