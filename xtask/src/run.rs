@@ -6,8 +6,9 @@ use anyhow::{Context, Result};
 
 use crate::workspace::{Workspace, format_duration, header};
 
-/// Builds the dev-router in release mode and runs it with `args` (a leading `--` is
-/// dropped), in the foreground, until it exits.
+/// Builds the inspector and the dev-router (release) and runs the router with `args` (a
+/// leading `--` is dropped) and `--inspector-dir target/inspector/dist` (unless `args` name
+/// another), in the foreground, until it exits.
 ///
 /// # Errors
 /// If a build fails or the router cannot be started.
@@ -17,8 +18,10 @@ pub(crate) fn run(workspace: &Workspace, args: &[String]) -> Result<ExitCode> {
         _ => args,
     };
 
-    // The inspector (a Leptos wasm app the router serves) will be built here, before the
-    // router, once it exists: wasm32 target + wasm-bindgen, see setup.rs for the installs.
+    // The inspector (a Leptos wasm app) first: the router serves it at `/`.
+    let started = header("build the inspector (wasm)");
+    let inspector = crate::inspector::build(workspace)?;
+    println!("--- built in {}", format_duration(started.elapsed()));
 
     let started = header("build dev-router (release)");
     workspace.build_router()?;
@@ -28,6 +31,9 @@ pub(crate) fn run(workspace: &Workspace, args: &[String]) -> Result<ExitCode> {
     header(&format!("{} {}", binary.display(), args.join(" ")));
     let mut command = Command::new(&binary);
     command.args(args).current_dir(workspace.root());
+    if !args.iter().any(|arg| arg.starts_with("--inspector-dir")) {
+        command.arg("--inspector-dir").arg(&inspector);
+    }
     start(command, &binary)
 }
 

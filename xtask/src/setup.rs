@@ -7,14 +7,9 @@
 //! - [`python_env`]: `tests/.venv` with `tests/python/requirements.txt` (autobahn, pytest);
 //! - [`node_packages`]: `tests/node/node_modules` from `tests/node/package-lock.json`.
 //!
-//! Later steps belong here, each with its own guard (facts in shared/TOOLCHAIN.md):
-//! - the wasm target: `rustup target add wasm32-unknown-unknown` (guard: `rustup target list
-//!   --installed`);
-//! - `cargo install wasm-bindgen-cli --version <the pinned wasm-bindgen>` (guard:
-//!   `wasm-bindgen --version`; no `--locked`);
-//! - Chromium and ChromeDriver for browser tests: `apt-get install -y chromium
-//!   chromium-driver` (guard: `/usr/bin/chromium --version`);
-//! - wasm-opt from the npm package `binaryen`, never Debian's.
+//!
+//! The wasm tools (target, `wasm-bindgen-cli`, npm `binaryen`) and Chromium are installed by
+//! [`crate::wasm::tools`] and [`crate::wasm::browser`], with the same kind of guards.
 
 use std::fs;
 use std::path::Path;
@@ -144,7 +139,7 @@ pub(crate) fn node_packages(workspace: &Workspace) -> Result<()> {
 }
 
 /// `npm`, which is a `.cmd` script on Windows.
-fn npm() -> Command {
+pub(crate) fn npm() -> Command {
     Command::new(if cfg!(windows) { "npm.cmd" } else { "npm" })
 }
 

@@ -2,11 +2,25 @@
 //!
 //! Steps, cheapest and most basic first:
 //! 1. `fmt`: `cargo fmt --all -- --check`
-//! 2. `clippy`: `cargo clippy --workspace --all-targets -- -D warnings`
+//! 2. `clippy`: `cargo clippy --workspace --all-targets -- -D warnings`; `clippy-wasm`: the
+//!    wasm crates for their real target, `cargo clippy -p inspector -p wamp-wasm --target
+//!    wasm32-unknown-unknown -- -D warnings`
 //! 3. `cargo-test`: `cargo test --workspace`
-//! 4. `router`: `cargo build --release -p dev-router` (the peer tests run this binary)
+//! 4. `router`: `cargo build --release -p dev-router -p wamp-bench` (the peer tests run the
+//!    router; one build for both, so that `bench-smoke` needs no second build of the shared
+//!    crates with other features)
 //! 5. `python-env`, `python`: `tests/.venv` with autobahn, then pytest on `tests/python`
 //! 6. `node-deps`, `node`: `npm ci` in `tests/node`, then `node --test` there
+//! 7. `wasm-unit`: `wasm-bindgen-test` of `wamp-wasm` in headless Chromium
+//! 8. `npm`, `npm-smoke`: build the npm package (`npm/dist`), then use it from Node against
+//!    the router, and type-check a TypeScript example against its declarations
+//! 9. `browser-deps`, `inspector`, `browser`, `npm-consumers`: the npm tarball in headless
+//!    Chromium (`tests/browser`: client, chess demo, autobahn-python interop, and the
+//!    inspector end to end, built by `inspector` as `cargo xtask inspector` does) and
+//!    installed into a Vite app and a Node program (`tests/npm-consumers`); see
+//!    [`crate::browser`]
+//! 10. `bench-smoke`: `wamp-bench suite --smoke` (release) against the dev-router: every
+//!     workload for half a second; it checks counts (no loss, every session joined), not speed
 //!
 //! The peer tests find the router through `DEV_ROUTER_BIN` (an absolute path).
 //! Later steps (wasm builds, browser tests) go into [`STEPS`] in the order they depend on.
@@ -107,6 +121,27 @@ const STEPS: &[Step] = &[
         },
     },
     Step {
+        name: "clippy-wasm",
+        title: "cargo clippy -D warnings for wasm32 (inspector, wamp-wasm)",
+        lint: true,
+        needs: &[],
+        action: |workspace| {
+            crate::wasm::tools(workspace)?;
+            run(workspace.cargo().args([
+                "clippy",
+                "-p",
+                "inspector",
+                "-p",
+                "wamp-wasm",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--",
+                "-D",
+                "warnings",
+            ]))
+        },
+    },
+    Step {
         name: "cargo-test",
         title: "cargo test --workspace",
         lint: false,
@@ -115,10 +150,10 @@ const STEPS: &[Step] = &[
     },
     Step {
         name: "router",
-        title: "build dev-router (release)",
+        title: "build dev-router and wamp-bench (release)",
         lint: false,
         needs: &[],
-        action: Workspace::build_router,
+        action: crate::bench::build,
     },
     Step {
         name: "python-env",
@@ -147,6 +182,62 @@ const STEPS: &[Step] = &[
         lint: false,
         needs: &["router", "node-deps"],
         action: node_tests,
+    },
+    Step {
+        name: "wasm-unit",
+        title: "wamp-wasm unit tests in headless Chromium (wasm-bindgen-test)",
+        lint: false,
+        needs: &[],
+        action: crate::wasm::unit_tests,
+    },
+    Step {
+        name: "npm",
+        title: "build the npm package wamp-wasm (npm/dist)",
+        lint: false,
+        needs: &[],
+        action: crate::wasm::build,
+    },
+    Step {
+        name: "npm-smoke",
+        title: "npm package smoke test in Node, and its TypeScript declarations",
+        lint: false,
+        needs: &["router", "npm"],
+        action: crate::wasm::smoke,
+    },
+    Step {
+        name: "browser-deps",
+        title: "browser tests: Chromium, the npm tarball, npm ci + tarball in each npm folder",
+        lint: false,
+        needs: &[],
+        action: crate::browser::deps,
+    },
+    Step {
+        name: "inspector",
+        title: "build the inspector (target/inspector/dist) for its end-to-end tests",
+        lint: false,
+        needs: &[],
+        action: |workspace| crate::inspector::build(workspace).map(drop),
+    },
+    Step {
+        name: "browser",
+        title: "browser tests in headless Chromium: client, chess demo, interop, inspector",
+        lint: false,
+        needs: &["router", "python-env", "browser-deps", "inspector"],
+        action: crate::browser::browser_tests,
+    },
+    Step {
+        name: "npm-consumers",
+        title: "the npm tarball in a Vite app (Chromium), a Node ESM program, and tsc",
+        lint: false,
+        needs: &["router", "browser-deps"],
+        action: crate::browser::consumer_tests,
+    },
+    Step {
+        name: "bench-smoke",
+        title: "benchmark smoke run: every workload of wamp-bench against dev-router",
+        lint: false,
+        needs: &["router"],
+        action: crate::bench::smoke,
     },
 ];
 
@@ -268,6 +359,14 @@ mod tests {
     #[test]
     fn a_peer_step_brings_what_it_needs() {
         assert_eq!(selected(&["node"]), ["router", "node-deps", "node"]);
+    }
+
+    #[test]
+    fn the_browser_tests_build_the_inspector_first() {
+        let steps = selected(&["browser"]);
+        let position = |name| steps.iter().position(|step| *step == name);
+        assert!(position("inspector") < position("browser"));
+        assert!(position("inspector").is_some());
     }
 
     #[test]

@@ -45,6 +45,11 @@ impl Workspace {
         self.root.join(relative)
     }
 
+    /// The cargo target directory.
+    pub(crate) fn target_dir(&self) -> &Path {
+        &self.target_dir
+    }
+
     /// The release build of the router, as `cargo build --release -p dev-router` leaves it.
     pub(crate) fn router_binary(&self) -> PathBuf {
         self.target_dir
