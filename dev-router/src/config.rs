@@ -13,7 +13,8 @@
 //! [[realms]]
 //! name = "realm1"
 //! uri_rule = "loose"          # or "strict"
-//! trace_buffer = 4096         # messages kept for the message trace; 0 turns it off
+//! trace_buffer = 4096         # messages kept for the message trace (with 512 bytes each of
+//!                             #   message bytes on average, 2 MiB); 0 turns it off
 //! ```
 //!
 //! Every key is optional; unknown keys are an error, so that a typo does not silently fall
@@ -148,7 +149,8 @@ pub struct RealmSettings {
     /// inspection APIs, with `allow_remote`).
     #[serde(default)]
     pub roles: Vec<RoleSettings>,
-    /// How many messages the realm's trace keeps; 0 turns the trace off.
+    /// How many messages the realm's trace keeps; 0 turns the trace off. Their bytes get
+    /// [`trace::BYTES_PER_RECORD`] each on average.
     #[serde(default = "default_trace_buffer")]
     pub trace_buffer: usize,
 }

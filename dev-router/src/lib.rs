@@ -41,8 +41,8 @@
 //! HELLO's secret `authextra` redacted. The trace's own traffic is not traced. The
 //! procedures and the topic are permission-checked like any URI; on a router started with
 //! `allow_remote`, a realm without roles does not give them (nor the meta API) to its
-//! anonymous sessions. [`trace`] has the details; recording costs a reference count per
-//! message, and the decoding happens only for what somebody watches.
+//! anonymous sessions. [`trace`] has the details; recording copies each message's encoded
+//! bytes into a fixed ring, and the decoding happens only for what somebody asks for.
 
 #![warn(missing_docs)]
 
