@@ -102,6 +102,7 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+    raise_open_file_limit();
     let config = match cli.config() {
         Ok(config) => config,
         Err(error) => {
@@ -181,6 +182,32 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     .await;
     Ok(())
 }
+
+/// Raises the soft limit on open files to the hard limit: every session is a socket, and
+/// the usual soft limit (1,024) would refuse connections long before the router is busy.
+#[cfg(unix)]
+fn raise_open_file_limit() {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current >= limit.maximum {
+        return;
+    }
+    let raised = Rlimit {
+        current: limit.maximum,
+        maximum: limit.maximum,
+    };
+    match setrlimit(Resource::Nofile, raised) {
+        Ok(()) => tracing::debug!(from = ?limit.current, to = ?limit.maximum, "open-file limit raised"),
+        Err(error) => tracing::warn!(
+            limit = ?limit.current,
+            %error,
+            "cannot raise the open-file limit: connections beyond it will be refused"
+        ),
+    }
+}
+
+#[cfg(not(unix))]
+fn raise_open_file_limit() {}
 
 /// Cancels `shutdown` on the first Ctrl-C or SIGTERM; exits at once on the second.
 async fn shut_down_on_signal(shutdown: CancellationToken) {

@@ -24,6 +24,16 @@ use crate::session::{Ending, Session};
 
 type Stream = Prefixed<TcpStream>;
 
+/// tungstenite's read buffer per connection. Its default, 128 KiB, costs twice: the buffer
+/// is allocated at that size, and every read zero-fills all of its free space first
+/// (`FrameCodec::read_in`), so every page is resident and every wake-up of a connection
+/// task clears 128 KiB. Frames larger than this still arrive (the buffer grows for them);
+/// a busy reader only makes a few more `read` calls.
+const READ_BUFFER_SIZE: usize = 4 * 1024;
+/// How much tungstenite buffers before it writes on its own; a batch ends with a flush
+/// anyway ([`super::serve`]), so this only splits very large batches.
+const WRITE_BUFFER_SIZE: usize = 64 * 1024;
+
 /// Serves one connection on the WebSocket port, from its first byte to its close; plain
 /// HTTP requests get the `inspector`'s files.
 pub(crate) async fn accept(
@@ -81,6 +91,8 @@ async fn upgrade(
 ) {
     let limit = router.max_message_size();
     let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER_SIZE)
+        .write_buffer_size(WRITE_BUFFER_SIZE)
         .max_message_size(Some(limit))
         .max_frame_size(Some(limit));
     let mut chosen = None;
