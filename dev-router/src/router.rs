@@ -279,9 +279,10 @@ impl RealmHandle {
                 return Ok(());
             };
             if state.trace.is_enabled() {
+                let about = state.realm.about_received(session, &message);
                 state
                     .trace
-                    .record_received(session, peer.serializer, &message, &frame);
+                    .record_received(session, peer.serializer, &message, &frame, about);
             }
             state.realm.handle(session, message, deliveries)
         })
@@ -312,7 +313,11 @@ impl RealmHandle {
             match state.realm.config().roles.check(&info.authrole, call) {
                 Verdict::Refused(None) => return,
                 Verdict::Refused(Some(error)) => Answer::Ready(error),
-                Verdict::Allowed => state.trace.call(session, *request, procedure, payload),
+                Verdict::Allowed => {
+                    let mut answer = state.trace.call(session, *request, procedure, payload);
+                    answer.name_subjects(&state.realm);
+                    answer
+                }
             }
         };
         let reply = Outgoing::new(answer.into_message());
@@ -337,7 +342,7 @@ impl RealmHandle {
         state.trace.set_time(self.clock.now_micros());
         state
             .trace
-            .record_received(session, serializer, message, &frame);
+            .record_received(session, serializer, message, &frame, None);
         self.schedule(state);
     }
 
@@ -403,9 +408,13 @@ impl RealmHandle {
         let plan = {
             let mut guard = self.lock();
             let state = &mut *guard;
-            state
+            let mut plan = state
                 .trace
-                .plan_batch(self.clock.now(), state.realm.broker())
+                .plan_batch(self.clock.now(), state.realm.broker());
+            if let Some(plan) = &mut plan {
+                plan.name_subjects(&state.realm);
+            }
+            plan
         };
         let Some(plan) = plan else {
             return;

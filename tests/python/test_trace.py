@@ -13,7 +13,7 @@ import time
 
 import pytest
 from autobahn.wamp.exception import ApplicationError
-from autobahn.wamp.types import SubscribeOptions
+from autobahn.wamp.types import PublishOptions, SubscribeOptions
 
 from peers import joined, within
 from test_auth import NOT_AUTHORIZED, alice, bob
@@ -99,7 +99,7 @@ async def test_a_watcher_gets_batches_that_pass_its_filter(router, transport, pr
             code, _request, _options, uri, args = call["message"]
             assert (code, uri, args) == (48, procedure, [n, 1])
         for n, result in enumerate(records[1::2]):
-            assert result["uri"] is None
+            assert result["uri"] == procedure, "a RESULT is named by its call's procedure"
             assert result["message"][0] == 50
             assert result["message"][3] == [n + 1]
 
@@ -195,3 +195,44 @@ async def test_secrets_are_redacted_and_permissions_apply(auth_router, transport
         assert "alice-ticket" not in repr(alices) + repr(batched)
     finally:
         await watcher.close()
+
+
+async def test_messages_that_carry_only_ids_are_named_by_their_uri(router, transport, prefix):
+    """EVENT, INVOCATION, YIELD, RESULT and the acknowledgements carry IDs, not URIs: the
+    trace names them by their subscription's topic or registration's procedure, so that a
+    URI filter shows a whole exchange, and still does once the subscription is gone."""
+    procedure, topic = f"{prefix}.add", f"{prefix}.news"
+    async with (
+        joined(router, transport) as reader,
+        joined(router, transport) as callee,
+        joined(router, transport) as peer,
+    ):
+        registration = await within(callee.register(lambda a, b: a + b, procedure))
+        assert await within(peer.call(procedure, 2, 3)) == 5
+        await within(registration.unregister())
+        received = asyncio.Queue()
+        subscription = await within(callee.subscribe(received.put_nowait, topic))
+        await within(peer.publish(topic, "hello", options=PublishOptions(acknowledge=True)))
+        assert await within(received.get()) == "hello"
+        await within(subscription.unsubscribe())
+
+        flow = await within(reader.call(HISTORY, uri=procedure, limit=20))
+        assert kinds(flow) == [
+            ("in", "REGISTER"),
+            ("out", "REGISTERED"),
+            ("in", "CALL"),
+            ("out", "INVOCATION"),
+            ("in", "YIELD"),
+            ("out", "RESULT"),
+            ("in", "UNREGISTER"),
+        ]
+        assert {record["uri"] for record in flow} == {procedure}
+        news = await within(reader.call(HISTORY, uri=topic, limit=20))
+        assert kinds(news) == [
+            ("in", "SUBSCRIBE"),
+            ("out", "SUBSCRIBED"),
+            ("in", "PUBLISH"),
+            ("out", "EVENT"),
+            ("in", "UNSUBSCRIBE"),
+        ]
+        assert {record["uri"] for record in news} == {topic}

@@ -17,6 +17,7 @@ use wamp_proto::{
     Value,
 };
 
+use super::about::Retired;
 use super::index::{self, PatternIndex};
 use super::{
     Context, Delivery, Outgoing, Removed, SessionInfo, Timestamp, error_reply, error_uri, send,
@@ -88,6 +89,8 @@ pub struct Broker {
     retained: HashMap<Uri, Retained>,
     /// Counts changes of who is subscribed to what; see [`Broker::revision`].
     revision: u64,
+    /// The topics of the latest deleted subscriptions, for the trace.
+    retired: Retired,
 }
 
 /// A retained publication, kept to be replayed to later subscribers that ask for it.
@@ -127,6 +130,14 @@ impl Broker {
     /// A subscription by ID.
     pub fn subscription(&self, id: Id) -> Option<&Subscription> {
         self.subscriptions.get(&id)
+    }
+
+    /// The topic (or pattern) of a subscription, or of one deleted lately.
+    pub(crate) fn topic_of(&self, id: Id) -> Option<&Uri> {
+        match self.subscriptions.get(&id) {
+            Some(subscription) => Some(&subscription.topic),
+            None => self.retired.get(id),
+        }
     }
 
     /// Every subscription, in no particular order.
@@ -468,7 +479,9 @@ impl Broker {
         let deleted = subscription.subscribers.members.is_empty();
         if deleted {
             self.index.remove(&subscription.topic, subscription.policy);
-            self.subscriptions.remove(&id);
+            if let Some(subscription) = self.subscriptions.remove(&id) {
+                self.retired.remember(id, subscription.topic);
+            }
         }
         Removed { id, deleted }
     }

@@ -28,8 +28,12 @@ use wamp_proto::{
     Value,
 };
 
+use super::about::Retired;
 use super::index::{self, PatternIndex};
-use super::{Context, Delivery, Removed, Timestamp, Violation, error_reply, error_uri, send};
+use super::{
+    About, Context, Delivery, Removed, Timestamp, Violation, error_reply, error_uri, send,
+    send_about,
+};
 
 /// The dealer features announced in WELCOME, all implemented here (the meta API's are
 /// announced by the realm).
@@ -239,6 +243,8 @@ pub struct Dealer {
     /// Router-enforced timeouts: `(deadline, callee, INVOCATION.Request)`, earliest first.
     deadlines: BTreeSet<(Timestamp, SessionId, RequestId)>,
     sessions: HashMap<SessionId, DealerSession>,
+    /// The procedures of the latest deleted registrations, for the trace.
+    retired: Retired,
 }
 
 /// What the dealer tracks per session, to route answers and to clean up when it leaves.
@@ -297,6 +303,31 @@ impl Dealer {
     /// A registration by ID.
     pub fn registration(&self, id: Id) -> Option<&Registration> {
         self.registrations.get(&id)
+    }
+
+    /// The procedure (or pattern) of a registration, or of one deleted lately.
+    pub(crate) fn procedure_of(&self, id: Id) -> Option<&Uri> {
+        match self.registrations.get(&id) {
+            Some(registration) => Some(&registration.procedure),
+            None => self.retired.get(id),
+        }
+    }
+
+    /// The registration of a message from `session` that names only a request: a YIELD or
+    /// an ERROR for an INVOCATION in flight (the callee's), or a CANCEL (the caller's).
+    pub(crate) fn about_received(&self, session: SessionId, message: &Message) -> Option<About> {
+        let key = match message {
+            Message::Yield { request, .. }
+            | Message::Error {
+                request_type: MessageType::Invocation,
+                request,
+                ..
+            } => (session, *request),
+            Message::Cancel { request, .. } => *self.by_call.get(&(session, *request))?,
+            _ => return None,
+        };
+        let pending = self.pending.get(&key)?;
+        Some(About::Registration(pending.registration))
     }
 
     /// Every registration, in no particular order.
@@ -702,7 +733,7 @@ impl Dealer {
             };
             if pending.receive_progress && !pending.killed {
                 let details = Dict::from([("progress".to_owned(), Value::Bool(true))]);
-                send(
+                send_about(
                     out,
                     pending.caller,
                     Message::Result {
@@ -710,6 +741,7 @@ impl Dealer {
                         details,
                         payload,
                     },
+                    About::Registration(pending.registration),
                 );
             }
             return;
@@ -717,7 +749,7 @@ impl Dealer {
         let Some(pending) = self.finish(key) else {
             return;
         };
-        send(
+        send_about(
             out,
             pending.caller,
             Message::Result {
@@ -725,6 +757,7 @@ impl Dealer {
                 details: Dict::new(),
                 payload,
             },
+            About::Registration(pending.registration),
         );
     }
 
@@ -763,7 +796,12 @@ impl Dealer {
                 payload,
             }
         };
-        send(out, pending.caller, reply);
+        send_about(
+            out,
+            pending.caller,
+            reply,
+            About::Registration(pending.registration),
+        );
     }
 
     /// `CANCEL` from a caller: see the [module documentation](self) for what each mode
@@ -799,9 +837,10 @@ impl Dealer {
         } else {
             CancelMode::Skip
         };
+        let about = About::Registration(pending.registration);
         if mode == CancelMode::Kill {
             pending.killed = true;
-            send(out, key.0, interrupt(key.1, mode, None));
+            send_about(out, key.0, interrupt(key.1, mode, None), about);
             return Ok(());
         }
         if let Some(pending) = self.finish(key) {
@@ -812,10 +851,10 @@ impl Dealer {
                 error_uri::CANCELED,
                 explanation,
             );
-            send(out, pending.caller, reply);
+            send_about(out, pending.caller, reply, about);
         }
         if mode == CancelMode::KillNoWait {
-            send(out, key.0, interrupt(key.1, mode, None));
+            send_about(out, key.0, interrupt(key.1, mode, None), about);
         }
         Ok(())
     }
@@ -841,13 +880,15 @@ impl Dealer {
                 error_uri::TIMEOUT,
                 explanation,
             );
-            send(out, pending.caller, reply);
+            let about = About::Registration(pending.registration);
+            send_about(out, pending.caller, reply, about);
             if context.can_cancel(callee) {
                 let reason = Some(error_uri::TIMEOUT);
-                send(
+                send_about(
                     out,
                     callee,
                     interrupt(invocation, CancelMode::KillNoWait, reason),
+                    about,
                 );
             }
         }
@@ -878,8 +919,17 @@ impl Dealer {
             let Some(&key) = self.by_call.get(&(session, request)) else {
                 continue;
             };
-            if self.finish(key).is_some() && key.0 != session && context.can_cancel(key.0) {
-                send(out, key.0, interrupt(key.1, CancelMode::KillNoWait, None));
+            if let Some(pending) = self.finish(key)
+                && key.0 != session
+                && context.can_cancel(key.0)
+            {
+                let about = About::Registration(pending.registration);
+                send_about(
+                    out,
+                    key.0,
+                    interrupt(key.1, CancelMode::KillNoWait, None),
+                    about,
+                );
             }
         }
         let mut invocations: Vec<RequestId> = state.invocations.into_iter().collect();
@@ -896,7 +946,8 @@ impl Dealer {
                 error_uri::CANCELED,
                 explanation,
             );
-            send(out, pending.caller, reply);
+            let about = About::Registration(pending.registration);
+            send_about(out, pending.caller, reply, about);
         }
         removed
     }
@@ -933,7 +984,9 @@ impl Dealer {
         if deleted {
             self.index
                 .remove(&registration.procedure, registration.policy);
-            self.registrations.remove(&id);
+            if let Some(registration) = self.registrations.remove(&id) {
+                self.retired.remember(id, registration.procedure);
+            }
         }
         Removed { id, deleted }
     }

@@ -32,6 +32,7 @@ use wamp_proto::{
     Dict, Id, Message, MessageType, Payload, RequestId, Serializer, SessionId, Uri, UriRule, Value,
 };
 
+mod about;
 pub mod broker;
 pub mod dealer;
 mod index;
@@ -39,6 +40,7 @@ mod meta;
 pub mod outgoing;
 mod time;
 
+pub use about::About;
 use broker::Broker;
 use dealer::Dealer;
 pub use dealer::InvocationPolicy;
@@ -573,6 +575,20 @@ impl Realm {
         &self.dealer
     }
 
+    /// What a message from `session` belongs to when it does not say by itself (see
+    /// [`About`]): looked up before the realm handles it, for the trace.
+    pub(crate) fn about_received(&self, session: SessionId, message: &Message) -> Option<About> {
+        About::of(message).or_else(|| self.dealer.about_received(session, message))
+    }
+
+    /// The URI of a subscription or registration, or of one deleted lately.
+    pub(crate) fn uri_about(&self, about: About) -> Option<&Uri> {
+        match about {
+            About::Subscription(id) => self.broker.topic_of(id),
+            About::Registration(id) => self.dealer.procedure_of(id),
+        }
+    }
+
     /// Counts the deliveries in `out[start..]` as messages out of their recipients.
     fn count_out(&mut self, start: usize, out: &[Delivery]) {
         for delivery in out.get(start..).unwrap_or_default() {
@@ -631,6 +647,11 @@ pub(crate) fn error_reply(
 /// Pushes a message for one session.
 pub(crate) fn send(out: &mut Vec<Delivery>, to: SessionId, message: Message) {
     out.push(Delivery::new(to, Outgoing::new(message)));
+}
+
+/// Pushes a message for one session that belongs to `about` without naming it.
+pub(crate) fn send_about(out: &mut Vec<Delivery>, to: SessionId, message: Message, about: About) {
+    out.push(Delivery::new(to, Outgoing::about(message, about)));
 }
 
 #[cfg(test)]
@@ -939,6 +960,60 @@ mod tests {
         let violation = h.realm.handle(id(99), subscribe, &mut out).unwrap_err();
         assert_eq!(violation.reason.as_str(), "wamp.error.protocol_violation");
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn messages_that_carry_ids_are_named_by_their_subscription_or_registration() {
+        let mut h = Harness::new(2);
+        let registration = h.register(2, "com.example.add", "exact");
+        let out = h.call(1, 7, "com.example.add", Dict::new());
+        let invocation = match only(&out, 2) {
+            Message::Invocation { request, .. } => *request,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            out[0].message.subject(),
+            Some(About::Registration(registration))
+        );
+        let yielded = Message::Yield {
+            request: invocation,
+            options: Dict::new(),
+            payload: Payload::default(),
+        };
+        let cancel = Message::Cancel {
+            request: id(7),
+            options: Dict::new(),
+        };
+        let about = Some(About::Registration(registration));
+        assert_eq!(h.realm.about_received(id(2), &yielded), about);
+        assert_eq!(h.realm.about_received(id(1), &cancel), about);
+        assert_eq!(
+            h.realm.about_received(id(1), &yielded),
+            None,
+            "not its call"
+        );
+        let out = h.send(2, yielded);
+        assert!(matches!(only(&out, 1), Message::Result { .. }));
+        assert_eq!(out[0].message.subject(), about, "RESULT names no ID");
+        assert_eq!(h.realm.about_received(id(1), &cancel), None, "answered");
+
+        let subscription = h.subscribe(2, "com.example.news", "exact");
+        let out = h.publish(1, "com.example.news", Dict::new(), Payload::default());
+        assert_eq!(
+            out[0].message.subject(),
+            Some(About::Subscription(subscription))
+        );
+        // Named while they exist, and for a while after they are deleted.
+        h.leave(2);
+        assert_eq!(
+            h.realm.uri_about(About::Registration(registration)),
+            Some(&uri("com.example.add"))
+        );
+        assert_eq!(
+            h.realm.uri_about(About::Subscription(subscription)),
+            Some(&uri("com.example.news"))
+        );
+        assert_eq!(h.realm.uri_about(About::Subscription(id(999))), None);
     }
 
     #[test]

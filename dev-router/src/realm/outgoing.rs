@@ -7,6 +7,8 @@ use std::sync::{Arc, OnceLock};
 use bytes::Bytes;
 use wamp_proto::{Message, Serializer};
 
+use super::About;
+
 /// A message on its way to one or more sessions.
 ///
 /// Cloning is an `Arc` clone: every recipient of one EVENT holds the same `Outgoing`, and the
@@ -16,6 +18,9 @@ pub struct Outgoing(Arc<Inner>);
 
 struct Inner {
     message: Message,
+    /// The subscription or registration it belongs to, when the message does not name it
+    /// (RESULT): for the trace.
+    about: Option<About>,
     /// One slot per [`Serializer`], in the order of [`slot`].
     encoded: [OnceLock<Bytes>; 3],
 }
@@ -25,6 +30,16 @@ impl Outgoing {
     pub fn new(message: Message) -> Self {
         Outgoing(Arc::new(Inner {
             message,
+            about: None,
+            encoded: Default::default(),
+        }))
+    }
+
+    /// Wraps a message that belongs to `about` without naming it (see [`About`]).
+    pub fn about(message: Message, about: About) -> Self {
+        Outgoing(Arc::new(Inner {
+            message,
+            about: Some(about),
             encoded: Default::default(),
         }))
     }
@@ -32,6 +47,12 @@ impl Outgoing {
     /// The message.
     pub fn message(&self) -> &Message {
         &self.0.message
+    }
+
+    /// The subscription or registration the message belongs to: as given to
+    /// [`Outgoing::about`], or as the message names it ([`About::of`]).
+    pub fn subject(&self) -> Option<About> {
+        self.0.about.or_else(|| About::of(&self.0.message))
     }
 
     /// The message encoded with `serializer`: encoded on first use, then shared by every

@@ -13,7 +13,7 @@ use wamp_proto::{Dict, Id, Message, Payload, RequestId, SessionId, Value};
 use super::filter::Filter;
 use super::record::Record;
 use super::{MAX_BATCH, ON_MESSAGE};
-use crate::realm::Outgoing;
+use crate::realm::{Outgoing, Realm};
 
 /// One batch interval's new records and who watches them, taken from the realm by
 /// [`super::Trace::plan_batch`].
@@ -51,6 +51,14 @@ pub(crate) struct Batch {
 }
 
 impl BatchPlan {
+    /// Names the records' subjects in `realm`: the part of the work that needs the realm,
+    /// done under its lock before [`BatchPlan::build`].
+    pub(crate) fn name_subjects(&mut self, realm: &Realm) {
+        for record in &mut self.records {
+            record.name_subject(realm);
+        }
+    }
+
     /// One EVENT per distinct (filter, subscription, dropped count), shared by the watchers
     /// it is for: `args = [[record, ...]]`, `kwargs = {dropped: n}`. At most [`MAX_BATCH`]
     /// records each, the newest; the older ones count as dropped. Every record is decoded at
@@ -168,6 +176,14 @@ pub(crate) struct HistoryQuery {
 }
 
 impl HistoryQuery {
+    /// Names the candidates' subjects in `realm`, under its lock (see
+    /// [`BatchPlan::name_subjects`]).
+    pub(crate) fn name_subjects(&mut self, realm: &Realm) {
+        for record in &mut self.candidates {
+            record.name_subject(realm);
+        }
+    }
+
     /// The RESULT: `args = [[record, ...]]`, the newest `limit` matching records, oldest
     /// first.
     pub(crate) fn answer(self) -> Message {

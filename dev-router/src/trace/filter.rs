@@ -95,7 +95,7 @@ impl Filter {
     pub(crate) fn admits_uri(&self, uri: Option<&str>) -> bool {
         match &self.uri {
             None => true,
-            Some(part) => uri.is_some_and(|uri| uri.contains(part.as_str())),
+            Some(part) => uri.is_some_and(|uri| contains_ignoring_case(uri, part)),
         }
     }
 
@@ -118,6 +118,16 @@ impl Filter {
         }
         Value::Dict(dict)
     }
+}
+
+/// Whether `text` contains `part`, ignoring ASCII case (URIs are ASCII by convention; other
+/// characters must match exactly).
+fn contains_ignoring_case(text: &str, part: &str) -> bool {
+    let (text, part) = (text.as_bytes(), part.as_bytes());
+    part.is_empty()
+        || text
+            .windows(part.len())
+            .any(|window| window.eq_ignore_ascii_case(part))
 }
 
 fn bit(message_type: MessageType) -> u128 {
@@ -151,6 +161,7 @@ mod tests {
             position: 0,
             size: 0,
             frame: Frame::Held(Bytes::new()),
+            subject: None,
         }
     }
 
@@ -190,6 +201,11 @@ mod tests {
         assert!(!filter.admits_cheaply(&record(3, MessageType::Event)));
         assert!(filter.needs_uri());
         assert!(filter.admits_uri(Some("com.example.add")));
+        assert!(
+            filter.admits_uri(Some("com.EXAMPLE.add")),
+            "ASCII case is ignored"
+        );
+        assert!(!filter.admits_uri(Some("com.exampl")));
         assert!(!filter.admits_uri(Some("com.other.add")));
         assert!(!filter.admits_uri(None));
         assert_eq!(

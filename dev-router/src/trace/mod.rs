@@ -24,10 +24,17 @@
 //! - `type` is the spec's name (`"HELLO"` ... `"YIELD"`); `message` is the message as its
 //!   wire list, the same whatever the serializer; `size` its encoded length in bytes with
 //!   that session's `serializer` (`"json"`, `"msgpack"`, `"cbor"`).
-//! - `uri` is the URI the message carries, or `null`: HELLO's realm, the reason of ABORT and
-//!   GOODBYE, ERROR's error, the topic of PUBLISH and SUBSCRIBE, the procedure of CALL and
-//!   REGISTER, and the `topic` or `procedure` detail of an EVENT or INVOCATION from a
-//!   pattern-based subscription or registration.
+//! - `uri` is the URI the message carries: HELLO's realm, the reason of ABORT and GOODBYE,
+//!   ERROR's error, the topic of PUBLISH and SUBSCRIBE, the procedure of CALL and REGISTER,
+//!   and the `topic` or `procedure` detail of an EVENT or INVOCATION from a pattern-based
+//!   subscription or registration. A message that carries only IDs is named by what it
+//!   belongs to: EVENT, SUBSCRIBED and UNSUBSCRIBE by their subscription's topic (or
+//!   pattern); INVOCATION, REGISTERED, UNREGISTER, YIELD, RESULT and INTERRUPT, CANCEL, and
+//!   an ERROR in answer to an INVOCATION, by their registration's procedure (or pattern).
+//!   So a `uri` filter shows a whole exchange: CALL, INVOCATION, YIELD, RESULT. The names are
+//!   looked up when records are read, in the realm and in its memory of the last 1,024
+//!   deleted subscriptions and registrations; older ones, and the rest
+//!   (PUBLISHED, UNSUBSCRIBED, UNREGISTERED, WELCOME, ...), have `null`.
 //!
 //! **Secrets never appear**: AUTHENTICATE's signature and extra become `"<redacted>"`, and so
 //! does every `HELLO.Details.authextra` entry except `pubkey`, `channel_binding`,
@@ -46,9 +53,9 @@
 //! **Filters** are set per session with `set_filter` and apply to what that session receives
 //! on `on_message`; they last until changed or until the session leaves. `session` keeps the
 //! messages from and to one session, `types` those of the listed types (names as in
-//! records, any case), `uri` those whose `uri` contains the given text. The parts combine
-//! (all must hold); a missing, `null` or empty part admits everything, and empty kwargs
-//! clear the filter. The result is the filter as set, normalized. An unknown key or a value
+//! records, any case), `uri` those whose `uri` contains the given text (ignoring ASCII
+//! case). The parts combine (all must hold); a missing, `null` or empty part admits
+//! everything, and empty kwargs clear the filter. The result is the filter as set, normalized. An unknown key or a value
 //! of the wrong type fails with `wamp.error.invalid_argument`.
 //!
 //! **History**: `history` returns the newest `limit` records (default
@@ -102,7 +109,7 @@ use wamp_proto::{
 };
 
 use crate::realm::broker::Broker;
-use crate::realm::{Outgoing, Timestamp, error_reply, error_uri};
+use crate::realm::{About, Outgoing, Realm, Timestamp, error_reply, error_uri};
 
 mod batch;
 mod filter;
@@ -112,7 +119,7 @@ use batch::Recipient;
 pub(crate) use batch::{Batch, BatchPlan, HistoryQuery};
 use filter::Filter;
 pub use record::{Direction, REDACTED};
-pub(crate) use record::{Frame, Materialized, Record};
+pub(crate) use record::{Frame, Materialized, Record, Subject};
 
 /// The URI space of the trace: procedures, topic, and nothing clients may claim.
 pub const NAMESPACE: &str = "dev_router.trace.";
@@ -260,6 +267,13 @@ pub(crate) enum Answer {
 }
 
 impl Answer {
+    /// Names the subjects of a history's records in `realm`, under its lock.
+    pub(crate) fn name_subjects(&mut self, realm: &Realm) {
+        if let Answer::History(query) = self {
+            query.name_subjects(realm);
+        }
+    }
+
     /// The RESULT or ERROR; the costly part of a history call happens here.
     pub(crate) fn into_message(self) -> Message {
         match self {
@@ -315,14 +329,15 @@ impl Trace {
     }
 
     /// Records a message received from `session`, with the bytes it was decoded from (which
-    /// are copied). HELLO and AUTHENTICATE are redacted now, so that their secrets are never
-    /// kept.
+    /// are copied), and what it belongs to if it does not say ([`Realm::about_received`]).
+    /// HELLO and AUTHENTICATE are redacted now, so that their secrets are never kept.
     pub(crate) fn record_received(
         &mut self,
         session: SessionId,
         serializer: Serializer,
         message: &Message,
         frame: &Bytes,
+        about: Option<About>,
     ) {
         if !self.is_enabled() {
             return;
@@ -331,16 +346,21 @@ impl Trace {
         let message_type = message.message_type();
         match message_type {
             MessageType::Hello | MessageType::Authenticate => {
-                let redacted = Arc::new(Materialized::new(message, frame.len()));
+                let redacted = Arc::new(Materialized::new(message, frame.len(), None));
                 let position = self.bytes.head;
                 self.push(
                     (session, Direction::In, serializer, message_type),
                     position,
                     frame.len(),
                     Frame::Redacted(redacted),
+                    None,
                 );
             }
-            _ => self.push_bytes((session, Direction::In, serializer, message_type), frame),
+            _ => self.push_bytes(
+                (session, Direction::In, serializer, message_type),
+                frame,
+                about,
+            ),
         }
     }
 
@@ -375,21 +395,35 @@ impl Trace {
             && let Some(last) = self.records.back()
         {
             let (position, size, frame) = (last.position, last.size, last.frame.clone());
-            self.push(kind, position, size, frame);
+            let subject = last.subject.clone();
+            self.push(kind, position, size, frame, subject);
         } else {
-            self.push_bytes(kind, message.encoded_ref(serializer));
+            let about = message.subject();
+            self.push_bytes(kind, message.encoded_ref(serializer), about);
         }
         self.last_sent = Some(this);
     }
 
     /// Records a message whose encoding is `bytes`: copied into the byte ring, or held by
     /// reference if it is too large for it.
-    fn push_bytes(&mut self, kind: (SessionId, Direction, Serializer, MessageType), bytes: &Bytes) {
+    fn push_bytes(
+        &mut self,
+        kind: (SessionId, Direction, Serializer, MessageType),
+        bytes: &Bytes,
+        about: Option<About>,
+    ) {
+        let subject = about.map(Subject::Id);
         let large = bytes.len() > self.bytes.capacity() / 16;
         if large {
             while self.held + bytes.len() > self.bytes.capacity() && self.evict_oldest() {}
             let position = self.bytes.head;
-            self.push(kind, position, bytes.len(), Frame::Held(bytes.clone()));
+            self.push(
+                kind,
+                position,
+                bytes.len(),
+                Frame::Held(bytes.clone()),
+                subject,
+            );
         } else {
             // Make room in the byte ring: the oldest records' bytes are the oldest there.
             let end = self.bytes.start_for(bytes.len()) + bytes.len() as u64;
@@ -399,7 +433,7 @@ impl Trace {
                 self.evict_oldest();
             }
             let position = self.bytes.write(bytes);
-            self.push(kind, position, bytes.len(), Frame::Stored);
+            self.push(kind, position, bytes.len(), Frame::Stored, subject);
         }
     }
 
@@ -414,6 +448,7 @@ impl Trace {
         position: u64,
         size: usize,
         frame: Frame,
+        subject: Option<Subject>,
     ) {
         if self.records.len() >= self.capacity {
             self.evict_oldest();
@@ -431,6 +466,7 @@ impl Trace {
             position,
             size,
             frame,
+            subject,
         });
         self.next_seq += 1;
     }

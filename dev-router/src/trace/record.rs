@@ -7,6 +7,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use wamp_proto::{Dict, Message, MessageType, Serializer, SessionId, Value, wire};
 
+use crate::realm::{About, Realm};
+
 /// What replaces a secret in the trace.
 pub const REDACTED: &str = "<redacted>";
 
@@ -54,6 +56,30 @@ pub(crate) struct Record {
     /// The encoded size in bytes.
     pub(crate) size: usize,
     pub(crate) frame: Frame,
+    /// What the message belongs to, for a message that does not carry its URI itself (see
+    /// [`About`]): an ID as it is recorded, named when the record is copied out to be read.
+    pub(crate) subject: Option<Subject>,
+}
+
+/// A [`Record`]'s subscription or registration.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Subject {
+    /// As recorded: cheap to keep.
+    Id(About),
+    /// Its URI, as looked up in the realm when the record was copied out.
+    Uri(Arc<str>),
+}
+
+impl Record {
+    /// Replaces the subject's ID by its URI in the realm (the subscription's topic or the
+    /// registration's procedure), if the realm knows it; a copy's work, under the lock.
+    pub(crate) fn name_subject(&mut self, realm: &Realm) {
+        if let Some(Subject::Id(about)) = self.subject {
+            self.subject = realm
+                .uri_about(about)
+                .map(|uri| Subject::Uri(uri.as_str().into()));
+        }
+    }
 }
 
 /// Where a [`Record`]'s message is.
@@ -92,12 +118,19 @@ pub(crate) struct Materialized {
 }
 
 impl Materialized {
-    /// `message`, `size` bytes long on the wire, as the trace shows it.
-    pub(crate) fn new(message: &Message, size: usize) -> Materialized {
+    /// `message`, `size` bytes long on the wire, as the trace shows it; its URI is the one
+    /// it carries, or else its `subject`'s.
+    pub(crate) fn new(message: &Message, size: usize, subject: Option<&Subject>) -> Materialized {
         let mut value = wire::to_value(message);
         redact(message.message_type(), &mut value);
+        let uri = uri_of(message)
+            .map(str::to_owned)
+            .or_else(|| match subject {
+                Some(Subject::Uri(uri)) => Some(uri.to_string()),
+                Some(Subject::Id(_)) | None => None,
+            });
         Materialized {
-            uri: uri_of(message).map(str::to_owned),
+            uri,
             message: value,
             size,
         }
@@ -110,7 +143,7 @@ impl Record {
     pub(crate) fn materialize(&self) -> Materialized {
         match &self.frame {
             Frame::Held(bytes) => match self.serializer.decode(bytes) {
-                Ok(message) => Materialized::new(&message, self.size),
+                Ok(message) => Materialized::new(&message, self.size, self.subject.as_ref()),
                 Err(_) => Materialized {
                     uri: None,
                     message: Value::Null,
@@ -153,7 +186,7 @@ impl Record {
 /// reason of ABORT and GOODBYE, the error of ERROR, the topic of PUBLISH and SUBSCRIBE, the
 /// procedure of CALL and REGISTER, and the concrete topic or procedure that EVENT and
 /// INVOCATION carry in their details for pattern-based subscriptions and registrations.
-/// `None` for the others, which carry only IDs.
+/// `None` for the others, which carry only IDs (a record's [`Subject`] names those).
 pub(crate) fn uri_of(message: &Message) -> Option<&str> {
     fn detail<'a>(details: &'a Dict, key: &str) -> Option<&'a str> {
         details.get(key).and_then(Value::as_str)
@@ -229,6 +262,7 @@ mod tests {
             position: 0,
             size,
             frame,
+            subject: None,
         }
     }
 
@@ -285,7 +319,7 @@ mod tests {
             signature: "alice-ticket".into(),
             extra: Dict::from([("nonce".to_owned(), Value::from("secretish"))]),
         };
-        let materialized = Materialized::new(&authenticate, 40);
+        let materialized = Materialized::new(&authenticate, 40, None);
         assert_eq!(
             materialized.message,
             Value::List(vec![Value::from(5u64), REDACTED.into(), REDACTED.into()])
@@ -308,7 +342,7 @@ mod tests {
             realm: Uri::new("realm1"),
             details,
         };
-        let materialized = Materialized::new(&hello, 99);
+        let materialized = Materialized::new(&hello, 99, None);
         assert_eq!(materialized.uri.as_deref(), Some("realm1"));
         let shown = format!("{:?}", materialized.message);
         assert!(
@@ -341,7 +375,7 @@ mod tests {
             auth_method: "wampcra".into(),
             extra: Dict::from([("salt".to_owned(), Value::from("s4lt"))]),
         };
-        let materialized = Materialized::new(&challenge, 10);
+        let materialized = Materialized::new(&challenge, 10, None);
         assert_eq!(materialized.message, wire::to_value(&challenge));
         assert_eq!(materialized.uri, None);
     }

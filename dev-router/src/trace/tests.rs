@@ -23,7 +23,7 @@ fn frame(message: &Message) -> Bytes {
 fn record_calls(trace: &mut Trace, from: u64, n: u64) {
     for request in from..from + n {
         let message = call(request, &format!("com.example.{request}"));
-        trace.record_received(id(1), Serializer::Json, &message, &frame(&message));
+        trace.record_received(id(1), Serializer::Json, &message, &frame(&message), None);
     }
 }
 
@@ -170,14 +170,14 @@ fn the_byte_ring_wraps_and_bounds_the_records() {
     // Three messages of 100 bytes or so fit, the fourth wraps around to the start.
     for _ in 0..3 {
         let medium = message(60);
-        trace.record_received(id(1), Serializer::Json, &medium, &frame(&medium));
+        trace.record_received(id(1), Serializer::Json, &medium, &frame(&medium), None);
     }
     assert_eq!(trace.records.len(), 3);
     // Messages just under a 16th of the ring (128 bytes): 14 of them would not fit in 2048
     // bytes, so the oldest records go to make room, whatever the count.
     for _ in 0..20 {
         let sized = message(80);
-        trace.record_received(id(1), Serializer::Json, &sized, &frame(&sized));
+        trace.record_received(id(1), Serializer::Json, &sized, &frame(&sized), None);
     }
     let records = history(&mut trace, Dict::new());
     assert_eq!(records.len(), 4);
@@ -195,11 +195,17 @@ fn the_byte_ring_wraps_and_bounds_the_records() {
 
     // Larger than a 16th of the ring: held by reference, counted against the ring's size.
     let huge = message(1000);
-    trace.record_received(id(2), Serializer::Json, &huge, &frame(&huge));
+    trace.record_received(id(2), Serializer::Json, &huge, &frame(&huge), None);
     assert_eq!(frames(&trace).last(), Some(&"held"));
     assert_eq!(trace.held, frame(&huge).len());
     let huge_again = message(1100);
-    trace.record_received(id(2), Serializer::Json, &huge_again, &frame(&huge_again));
+    trace.record_received(
+        id(2),
+        Serializer::Json,
+        &huge_again,
+        &frame(&huge_again),
+        None,
+    );
     assert!(trace.held <= trace.bytes.capacity(), "{}", trace.held);
     assert_eq!(trace.records.len(), 1, "both do not fit: the first went");
     let records = history(&mut trace, dict(&[("session", 2.into())]));
@@ -400,7 +406,7 @@ fn handshake_secrets_are_redacted_when_recorded() {
         extra: dict(&[("x", "alice-ticket".into())]),
     };
     for message in [&hello, &authenticate] {
-        trace.record_received(id(1), Serializer::Json, message, &frame(message));
+        trace.record_received(id(1), Serializer::Json, message, &frame(message), None);
     }
     // Not even the buffer holds the secret.
     let kept = format!("{:?}", trace.records);
