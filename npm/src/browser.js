@@ -1,5 +1,6 @@
 // Entry point for browsers and bundlers: the `--target web` build, initialised on first use.
 import init, { connect as connectWasm, __install } from "../dist/web/wamp_wasm.js";
+import { prepare } from "./auth.js";
 import { ConnectionError, Result, WampError } from "./classes.js";
 
 export { ConnectionError, Result, WampError };
@@ -19,5 +20,9 @@ function load() {
 /** Opens a WebSocket and joins a realm; see index.d.ts. */
 export async function connect(options) {
   await load();
+  if (options && typeof options === "object" && options.auth != null) {
+    options = { ...options, auth: await prepare(options.auth) };
+  }
   return connectWasm(options);
 }
+

@@ -1,6 +1,7 @@
 // Entry point for Node.js: the `--target experimental-nodejs-module` build, which loads the
 // WebAssembly synchronously on import.
 import { connect as connectWasm, __install } from "../dist/node/wamp_wasm.js";
+import { prepare } from "./auth.js";
 import { ConnectionError, Result, WampError } from "./classes.js";
 
 export { ConnectionError, Result, WampError };
@@ -19,6 +20,9 @@ export async function connect(options) {
     } catch {
       // Not installed: connect() explains what is missing.
     }
+  }
+  if (options && typeof options === "object" && options.auth != null) {
+    options = { ...options, auth: await prepare(options.auth) };
   }
   return connectWasm(options);
 }

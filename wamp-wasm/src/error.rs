@@ -117,6 +117,20 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The message, built without `core::fmt` (it is what `Display` shows).
+    pub(crate) fn text(&self) -> String {
+        match self {
+            Error::Wamp(error) => match error.message() {
+                Some(message) => [error.uri.as_str(), ": ", message].concat(),
+                None => error.uri.clone(),
+            },
+            Error::Connection { message, .. } | Error::InvalidArgument(message) => message.clone(),
+            Error::Js(value) => crate::client::exception_message(value),
+        }
+    }
+}
+
 impl From<ClientError> for Error {
     fn from(error: ClientError) -> Self {
         match error {

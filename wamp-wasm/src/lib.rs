@@ -58,6 +58,7 @@
 
 #![warn(missing_docs)]
 
+mod auth;
 mod cancel;
 mod client;
 mod codec;

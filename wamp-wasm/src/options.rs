@@ -8,6 +8,7 @@ use js_sys::Function;
 use wamp_proto::client::{CancelMode, Roles};
 use wamp_proto::{Credential, Serializer};
 
+use crate::auth::Auth;
 use crate::cancel::CancelToken;
 use crate::types::CallResult;
 
@@ -23,8 +24,9 @@ pub struct ConnectOptions {
     pub serializer: Serializer,
     /// `HELLO.Details.authid`.
     pub authid: Option<String>,
-    /// How to answer the router's `CHALLENGE`; `None` is anonymous.
-    pub credential: Option<Credential>,
+    /// How to answer the router's `CHALLENGE` (set with
+    /// [`credential`](ConnectOptions::credential)); `None` is anonymous.
+    pub(crate) auth: Option<Auth>,
     /// Reconnection after a joined session lost its connection; `None` turns it off.
     pub reconnect: Option<ReconnectPolicy>,
     /// Milliseconds for the WebSocket to open and the router to welcome the session, per
@@ -46,7 +48,7 @@ impl ConnectOptions {
             realm: realm.into(),
             serializer: Serializer::Json,
             authid: None,
-            credential: None,
+            auth: None,
             reconnect: Some(ReconnectPolicy::default()),
             timeout_ms: 10_000,
             agent: concat!("wamp-wasm/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -67,9 +69,9 @@ impl ConnectOptions {
         self
     }
 
-    /// Sets [`ConnectOptions::credential`].
+    /// Answers the router's `CHALLENGE` with `credential` (and offers its method in `HELLO`).
     pub fn credential(mut self, credential: Credential) -> Self {
-        self.credential = Some(credential);
+        self.auth = Some(Auth(Rc::new(credential)));
         self
     }
 

@@ -69,11 +69,15 @@ impl<T> Reply<T> {
         Reply::ready(Err(error.into()))
     }
 
+    /// The answer, if it is there already.
+    pub(crate) fn take_ready(&self) -> Option<Result<T, Error>> {
+        self.slot.borrow_mut().value.take()
+    }
+
     /// Calls `callback` with the answer (at once if it is there), instead of being awaited:
     /// no executor needed. The callback may run while the session is busy: it must not make
     /// requests (they would fail as "busy"); settling a JavaScript promise or adding a
     /// listener is fine.
-    #[cfg(feature = "js")]
     pub(crate) fn on_complete(self, callback: impl FnOnce(Result<T, Error>) + 'static) {
         let mut slot = self.slot.borrow_mut();
         match slot.value.take() {

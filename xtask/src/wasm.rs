@@ -151,9 +151,14 @@ pub(crate) fn build(workspace: &Workspace) -> Result<()> {
             .arg("-o")
             .arg(&bg))?;
     }
+    // What a browser loads: the wasm, wasm-bindgen's glue and the package's own JavaScript.
+    let src = workspace.path("npm/src");
     sizes(&[
         dist.join("web/wamp_wasm_bg.wasm"),
         dist.join("web/wamp_wasm.js"),
+        src.join("browser.js"),
+        src.join("classes.js"),
+        src.join("auth.js"),
     ])
 }
 

@@ -497,7 +497,9 @@ impl Inner {
     fn handle_event(&mut self, shared: &Rc<Shared>, event: Event, actions: &mut Vec<Action>) {
         match event {
             Event::Joined(details) => self.on_joined(shared, details, actions),
-            Event::Challenge { auth_method, extra } => self.on_challenge(&auth_method, &extra),
+            Event::Challenge { auth_method, extra } => {
+                self.on_challenge(shared, &auth_method, &extra);
+            }
             Event::Left {
                 initiator,
                 reason,
@@ -662,21 +664,60 @@ impl Inner {
         }
     }
 
-    fn on_challenge(&mut self, auth_method: &str, extra: &Dict) {
-        let answer = match &self.options.credential {
-            Some(credential) => credential
-                .respond(auth_method, extra)
-                .map_err(|error| format!("cannot answer the {auth_method} challenge: {error}")),
-            None => Err(format!(
-                "the router asks for {auth_method} authentication, and no credential was given"
-            )),
+    fn on_challenge(&mut self, shared: &Rc<Shared>, auth_method: &str, extra: &Dict) {
+        let Some(auth) = self.options.auth.clone() else {
+            let message = [
+                "the router asks for ",
+                auth_method,
+                " authentication, and no credential was given",
+            ]
+            .concat();
+            self.answer_challenge(auth_method, Err(Error::InvalidArgument(message)));
+            return;
         };
+        let reply = auth.0.respond(auth_method, extra);
+        if let Some(answer) = reply.take_ready() {
+            self.answer_challenge(auth_method, answer);
+            return;
+        }
+        // An asynchronous answer (WebCrypto) comes back through the driver, if this
+        // connection is still the one that was challenged.
+        let shared = shared.downgrade();
+        let generation = self.generation;
+        let method = auth_method.to_owned();
+        reply.on_complete(move |answer| {
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            {
+                let Ok(mut inner) = shared.inner.try_borrow_mut() else {
+                    return;
+                };
+                if inner.generation != generation {
+                    return;
+                }
+                inner.answer_challenge(&method, answer);
+            }
+            shared.pump();
+        });
+    }
+
+    fn answer_challenge(&mut self, auth_method: &str, answer: Result<String, Error>) {
         let Some(session) = self.session_mut() else {
             return;
         };
         let outcome = match answer {
             Ok(signature) => session.authenticate(signature, Dict::new()),
-            Err(message) => session.abort(Uri::new(CANNOT_AUTHENTICATE), &message),
+            Err(error) => {
+                let message = [
+                    "cannot answer the ",
+                    auth_method,
+                    " challenge: ",
+                    &error.text(),
+                ]
+                .concat();
+                session.abort(Uri::new(CANNOT_AUTHENTICATE), &message)
+            }
         };
         // Only a session that is closing refuses; its events tell the rest.
         drop(outcome);

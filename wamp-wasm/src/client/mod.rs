@@ -10,7 +10,6 @@ mod table;
 
 pub use invocation::Invocation;
 
-#[cfg(feature = "js")]
 pub(crate) use driver::exception_message;
 #[cfg(feature = "js")]
 pub(crate) use invocation::RUNTIME_ERROR;
@@ -49,10 +48,10 @@ pub fn connect(options: ConnectOptions) -> Reply<Session> {
     if let Some(authid) = &options.authid {
         config = config.authid(authid.clone());
     }
-    if let Some(credential) = &options.credential {
+    if let Some(auth) = &options.auth {
         config = config
-            .authmethods([credential.auth_method()])
-            .authextra(credential.hello_authextra());
+            .authmethods([auth.0.auth_method()])
+            .authextra(auth.0.hello_authextra());
     }
     let (join, joined) = Reply::pair();
     let shared = Shared::new(options, config, join);

@@ -2,17 +2,22 @@
 //! anything of the wrong type.
 
 use js_sys::{Array, Function, Reflect};
-use wamp_proto::auth::cryptosign::PrivateKey;
+use std::rc::Rc;
 use wamp_proto::client::{
     CancelMode, InvokePolicy, PublishOptions, RegisterOptions, SubscribeOptions,
 };
-use wamp_proto::{Credential, Dict, Id, MatchPolicy, Serializer, SessionId};
+
+use wamp_proto::{Dict, Id, MatchPolicy, Serializer, SessionId};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::auth::{Auth, Authenticator};
+use crate::error::Error;
 use crate::options::{ConnectOptions, ReconnectPolicy};
+use crate::reply::Reply;
 
-use super::convert::{describe, dict_from_js};
+use super::convert::{describe, dict_from_js, dict_to_js};
 use super::errors::{convert_error, type_error};
+use super::when_settled;
 
 /// A JavaScript exception to reject with.
 pub(crate) type Failure = JsValue;
@@ -216,43 +221,63 @@ pub(crate) fn connect_options(value: &JsValue) -> Result<ConnectOptions, Failure
     Ok(options)
 }
 
+/// `options.auth` as the npm package's `auth.js` prepared it (checked there, with WebCrypto
+/// doing the math): `{ method, authid?, authextra?, respond? }`.
 fn read_auth(value: &JsValue, options: &mut ConnectOptions) -> Result<(), Failure> {
     if value.is_undefined() || value.is_null() {
         return Ok(());
     }
     let auth = Fields::new(value, "options.auth")?;
     let method = auth.required_string("method")?;
-    match method.as_str() {
-        "anonymous" => {
-            options.authid = auth.string("authid")?;
-        }
-        "ticket" => {
-            options.authid = Some(auth.required_string("authid")?);
-            options.credential = Some(Credential::Ticket(auth.required_string("ticket")?));
-        }
-        "wampcra" => {
-            options.authid = Some(auth.required_string("authid")?);
-            options.credential = Some(Credential::WampCra(auth.required_string("secret")?));
-        }
-        "cryptosign" => {
-            options.authid = auth.string("authid")?;
-            let seed = auth.required_string("privateKey")?;
-            let key = PrivateKey::from_hex(&seed).map_err(|error| {
-                type_error(&format!(
-                    "options.auth.privateKey must be a 32-byte Ed25519 seed as 64 hex digits: \
-                     {error}"
-                ))
-            })?;
-            options.credential = Some(Credential::Cryptosign(key));
-        }
-        other => {
-            return Err(type_error(&format!(
-                "options.auth.method must be \"anonymous\", \"ticket\", \"wampcra\" or \
-                 \"cryptosign\", not {other:?}"
-            )));
-        }
+    options.authid = auth.string("authid")?;
+    if let Some(respond) = auth.function("respond")? {
+        let authextra = dict_from_js(&auth.get("authextra"), "options.auth.authextra")
+            .map_err(|e| convert_error(&e))?;
+        options.auth = Some(Auth(Rc::new(JsAuthenticator {
+            method,
+            authextra,
+            respond,
+        })));
     }
     Ok(())
+}
+
+/// Answers a `CHALLENGE` with a JavaScript function that returns a promise of the signature.
+struct JsAuthenticator {
+    method: String,
+    authextra: Dict,
+    respond: Function,
+}
+
+impl Authenticator for JsAuthenticator {
+    fn auth_method(&self) -> String {
+        self.method.clone()
+    }
+
+    fn hello_authextra(&self) -> Dict {
+        self.authextra.clone()
+    }
+
+    fn respond(&self, auth_method: &str, extra: &Dict) -> Reply<String> {
+        let (completer, reply) = Reply::pair();
+        let answer = self.respond.call2(
+            &JsValue::UNDEFINED,
+            &JsValue::from_str(auth_method),
+            &dict_to_js(extra),
+        );
+        match answer {
+            Ok(promise) => when_settled(&promise, move |outcome| {
+                completer.complete(match outcome {
+                    Ok(signature) => signature.as_string().ok_or_else(|| {
+                        Error::InvalidArgument("the signature is not a string".to_owned())
+                    }),
+                    Err(exception) => Err(Error::Js(exception)),
+                });
+            }),
+            Err(exception) => completer.complete(Err(Error::Js(exception))),
+        }
+        reply
+    }
 }
 
 fn reconnect_policy(value: &JsValue) -> Result<Option<ReconnectPolicy>, Failure> {
