@@ -197,7 +197,9 @@ fn raise_open_file_limit() {
         maximum: limit.maximum,
     };
     match setrlimit(Resource::Nofile, raised) {
-        Ok(()) => tracing::debug!(from = ?limit.current, to = ?limit.maximum, "open-file limit raised"),
+        Ok(()) => {
+            tracing::debug!(from = ?limit.current, to = ?limit.maximum, "open-file limit raised")
+        }
         Err(error) => tracing::warn!(
             limit = ?limit.current,
             %error,

@@ -18,10 +18,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use hdrhistogram::Histogram;
 use tokio::sync::{Notify, watch};
 use wamp_proto::client::{Event, PublishOptions, Roles, SubscribeOptions};
-use wamp_proto::{Payload, Uri, Value};
+use wamp_proto::{Payload, Serializer, Uri, Value};
 
 use super::{Clock, Rate, Timing, latency_histogram, micros, unique_uri};
 use crate::peer::{Buffers, Peer, SLOW_CONSUMER, Target};
@@ -55,6 +57,101 @@ fn read_stamp(payload: &Payload) -> Option<(u64, u64)> {
     let sequence = u64::from_le_bytes(bytes.get(0..8)?.try_into().ok()?);
     let sent = u64::from_le_bytes(bytes.get(8..16)?.try_into().ok()?);
     Some((sequence, sent))
+}
+
+/// `(sequence, sent)` from a JSON EVENT of `subscription` that carries exactly one
+/// argument, a 32-byte binary stamp, and no keyword arguments:
+/// `[36, subscription, publication, {details}, ["\u0000" + base64]]`, whitespace allowed
+/// between tokens (Crossbar.io's frames take the same path as the dev-router's). `None` for
+/// anything else, which the caller then decodes in full.
+fn scan_json_event(bytes: &[u8], subscription: u64) -> Option<(u64, u64)> {
+    let mut scan = Scan { bytes, at: 0 };
+    scan.token(b'[')?;
+    if scan.integer()? != 36 {
+        return None;
+    }
+    scan.token(b',')?;
+    if scan.integer()? != subscription {
+        return None;
+    }
+    scan.token(b',')?;
+    scan.integer()?;
+    scan.token(b',')?;
+    scan.object()?;
+    scan.token(b',')?;
+    scan.token(b'[')?;
+    scan.token(b'"')?;
+    let rest = scan.bytes.get(scan.at..)?;
+    let encoded = rest.strip_prefix(b"\\u0000")?;
+    let end = encoded.iter().position(|&b| b == b'"')?;
+    let mut stamp = [0u8; PAYLOAD_SIZE];
+    // Exactly PAYLOAD_SIZE bytes, or no match.
+    let decoded = BASE64.decode_slice(&encoded[..end], &mut stamp).ok()?;
+    if decoded != PAYLOAD_SIZE {
+        return None;
+    }
+    scan.at += 6 + end + 1;
+    scan.token(b']')?;
+    scan.token(b']')?;
+    scan.skip_whitespace();
+    if scan.at != bytes.len() {
+        return None;
+    }
+    let sequence = u64::from_le_bytes(stamp[0..8].try_into().ok()?);
+    let sent = u64::from_le_bytes(stamp[8..16].try_into().ok()?);
+    Some((sequence, sent))
+}
+
+/// A cursor over JSON text for [`scan_json_event`].
+struct Scan<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Scan<'_> {
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    fn token(&mut self, expected: u8) -> Option<()> {
+        self.skip_whitespace();
+        (*self.bytes.get(self.at)? == expected).then(|| self.at += 1)
+    }
+
+    /// A non-negative integer without sign, fraction or exponent.
+    fn integer(&mut self) -> Option<u64> {
+        self.skip_whitespace();
+        let start = self.at;
+        let mut value: u64 = 0;
+        while let Some(&digit @ b'0'..=b'9') = self.bytes.get(self.at) {
+            value = value
+                .checked_mul(10)?
+                .checked_add(u64::from(digit - b'0'))?;
+            self.at += 1;
+        }
+        (self.at > start).then_some(value)
+    }
+
+    /// A JSON object, skipped: braces balanced outside strings, escapes honoured.
+    fn object(&mut self) -> Option<()> {
+        self.token(b'{')?;
+        let mut depth = 1usize;
+        let mut in_string = false;
+        while depth > 0 {
+            let byte = *self.bytes.get(self.at)?;
+            self.at += 1;
+            match (in_string, byte) {
+                (true, b'\\') => self.at += 1,
+                (true, b'"') | (false, b'"') => in_string = !in_string,
+                (false, b'{' | b'[') => depth += 1,
+                (false, b'}' | b']') => depth -= 1,
+                _ => {}
+            }
+        }
+        Some(())
+    }
 }
 
 /// Where the run is, as the subscribers see it.
@@ -153,8 +250,12 @@ pub(crate) async fn run(
         peer.flush().await?;
         requests.push(request);
     }
+    let mut subscriptions = Vec::with_capacity(peers.len());
     for (peer, request) in peers.iter_mut().zip(requests) {
-        peer.roundtrip(request, SETUP_PATIENCE).await?;
+        match peer.roundtrip(request, SETUP_PATIENCE).await? {
+            Event::Subscribed { subscription, .. } => subscriptions.push(subscription.get()),
+            other => bail!("expected SUBSCRIBED, got {other:?}"),
+        }
     }
     let publisher = Peer::join(target, Roles::none().publisher(true), Buffers::Large).await?;
 
@@ -165,9 +266,14 @@ pub(crate) async fn run(
     };
     let clock = Clock::new(timing);
     let (phase, phases) = watch::channel(Phase::Publishing);
+    let fast = target.serializer == Serializer::Json;
     let tasks: Vec<_> = peers
         .into_iter()
-        .map(|peer| tokio::spawn(subscribe(peer, window.clone(), clock, phases.clone())))
+        .zip(subscriptions)
+        .map(|(peer, subscription)| {
+            let fast = fast.then_some(subscription);
+            tokio::spawn(subscribe(peer, fast, window.clone(), clock, phases.clone()))
+        })
         .collect();
     let publishing = match (rate, window) {
         (Rate::Max { window: size }, Some(window)) => {
@@ -312,9 +418,65 @@ pub(crate) async fn run(
     Ok(measurement)
 }
 
+impl SubscriberReport {
+    /// Counts one event that carried `(sequence, sent)`, received at `now`.
+    fn record(
+        &mut self,
+        sequence: u64,
+        sent: u64,
+        now: &mut Now,
+        clock: &Clock,
+        window: Option<&Window>,
+    ) {
+        if sequence < self.next {
+            self.duplicates += 1;
+            return;
+        }
+        self.lost += sequence - self.next;
+        self.next = sequence + 1;
+        self.received += 1;
+        if let Some(window) = window {
+            window.credit(sequence);
+        }
+        let (now_nanos, measured) = now.read(clock);
+        if measured {
+            self.in_window += 1;
+        }
+        // The latency of every event published in the window, whenever it arrives: a router
+        // that falls behind shows it in full.
+        if clock.contains_nanos(sent) {
+            let latency = Duration::from_nanos(now_nanos.saturating_sub(sent));
+            self.latency.saturating_record(micros(latency));
+        }
+    }
+}
+
+/// The time of one batch of received frames, read once, on first use.
+struct Now(Option<(u64, bool)>);
+
+impl Now {
+    fn new() -> Now {
+        Now(None)
+    }
+
+    /// `(nanos on the run's clock, whether in the measured window)`.
+    fn read(&mut self, clock: &Clock) -> (u64, bool) {
+        *self.0.get_or_insert_with(|| {
+            let now = Instant::now();
+            (clock.nanos(now), clock.contains(now))
+        })
+    }
+}
+
 /// One subscriber: receives until it has every publication or the drain time is over.
+///
+/// With `fast` (the subscription ID, JSON only), an EVENT of that subscription in the shape
+/// of [`scan_json_event`] is checked from its bytes, without decoding it into a message:
+/// the same checks (subscription, sequence, payload size), for a fraction of the cost.
+/// Anything else goes through the client session as usual.
 async fn subscribe(
     mut peer: Peer,
+    fast: Option<u64>,
     window: Option<Arc<Window>>,
     clock: Clock,
     mut phases: watch::Receiver<Phase>,
@@ -329,19 +491,29 @@ async fn subscribe(
         cut: None,
         latency: latency_histogram(2)?,
     };
+    let window = window.as_deref();
     loop {
         let mut abandoned = false;
-        let open = tokio::select! {
-            changed = phases.changed() => {
-                // The run was abandoned (its task ended): stop too.
-                abandoned = changed.is_err();
-                true
+        let mut now = Now::new();
+        let open = {
+            let report = &mut report;
+            let now = &mut now;
+            let take = |bytes: &[u8]| match fast.and_then(|id| scan_json_event(bytes, id)) {
+                Some((sequence, sent)) => {
+                    report.record(sequence, sent, now, &clock, window);
+                    true
+                }
+                None => false,
+            };
+            tokio::select! {
+                changed = phases.changed() => {
+                    // The run was abandoned (its task ended): stop too.
+                    abandoned = changed.is_err();
+                    true
+                }
+                open = peer.receive_filtered(take) => open?,
             }
-            open = peer.receive() => open?,
         };
-        let now = Instant::now();
-        let now_nanos = clock.nanos(now);
-        let measured = clock.contains(now);
         while let Some(event) = peer.poll_event() {
             match event {
                 Event::Event(event) => {
@@ -349,25 +521,7 @@ async fn subscribe(
                         report.malformed += 1;
                         continue;
                     };
-                    if sequence < report.next {
-                        report.duplicates += 1;
-                        continue;
-                    }
-                    report.lost += sequence - report.next;
-                    report.next = sequence + 1;
-                    report.received += 1;
-                    if let Some(window) = &window {
-                        window.credit(sequence);
-                    }
-                    if measured {
-                        report.in_window += 1;
-                    }
-                    // The latency of every event published in the window, whenever it
-                    // arrives: a router that falls behind shows it in full.
-                    if clock.contains_nanos(sent) {
-                        let latency = Duration::from_nanos(now_nanos.saturating_sub(sent));
-                        report.latency.saturating_record(micros(latency));
-                    }
+                    report.record(sequence, sent, &mut now, &clock, window);
                 }
                 Event::Aborted { reason, .. } | Event::Left { reason, .. } => {
                     report.cut.get_or_insert(reason.into_string());
@@ -498,6 +652,7 @@ async fn publish_fixed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wamp_proto::{Dict, Id, Message};
 
     #[test]
     fn the_stamp_is_32_bytes_and_reads_back() {
@@ -510,6 +665,60 @@ mod tests {
         assert_eq!(read_stamp(&payload), Some((7, 123_456_789)));
         assert_eq!(read_stamp(&Payload::args(vec![Value::Int(7)])), None);
         assert_eq!(read_stamp(&Payload::default()), None);
+    }
+
+    #[test]
+    fn json_events_are_scanned_like_decoded_ones() {
+        let subscription = Id::new(5_000_000_001).unwrap();
+        let event = |payload: Payload, details: Dict| {
+            let message = Message::Event {
+                subscription,
+                publication: Id::new(77).unwrap(),
+                details,
+                payload,
+            };
+            Serializer::Json.encode(&message)
+        };
+        let stamped = Payload::args(vec![stamp(9, 123_456)]);
+        let plain = event(stamped.clone(), Dict::new());
+        assert_eq!(
+            scan_json_event(&plain, subscription.get()),
+            Some((9, 123_456))
+        );
+        assert_eq!(scan_json_event(&plain, 1), None, "another subscription");
+        let details = Dict::from([("topic".to_owned(), Value::from("a.{b}\"c[]"))]);
+        let detailed = event(stamped.clone(), details);
+        assert_eq!(
+            scan_json_event(&detailed, subscription.get()),
+            Some((9, 123_456))
+        );
+        // Whitespace as another router may write it.
+        let spaced = String::from_utf8(plain.clone()).unwrap().replace(',', ", ");
+        assert_eq!(
+            scan_json_event(spaced.as_bytes(), subscription.get()),
+            Some((9, 123_456))
+        );
+        // Anything else is left to the full decoder.
+        let mut kwargs = stamped.clone();
+        kwargs.kwargs.insert("k".to_owned(), Value::Null);
+        for other in [
+            event(kwargs, Dict::new()),
+            event(Payload::args(vec![Value::Bytes(vec![1; 31])]), Dict::new()),
+            event(Payload::args(vec![stamp(1, 2), Value::Null]), Dict::new()),
+            event(Payload::args(vec![Value::from("x")]), Dict::new()),
+            event(Payload::default(), Dict::new()),
+            plain[..plain.len() - 1].to_vec(),
+            [&plain[..], b"x"].concat(),
+            b"[36,".to_vec(),
+            Vec::new(),
+        ] {
+            assert_eq!(
+                scan_json_event(&other, subscription.get()),
+                None,
+                "{}",
+                String::from_utf8_lossy(&other)
+            );
+        }
     }
 
     #[test]
