@@ -8,6 +8,8 @@
 //!   fails unless every count adds up. The test step `bench-smoke` runs the same.
 //! - `--no-crossbar`: the dev-router only.
 //! - `--micro`: the serializer micro-benchmarks instead (criterion, `wamp-proto/benches`).
+//! - `--browser`: the browser side instead, in headless Chromium (`crate::browser_bench`);
+//!   with `--smoke` its smoke run, and arguments after `--` go to `node bench.mjs`.
 //! - Arguments after `--` go to `wamp-bench suite` (e.g. `-- --duration 5 --only fan-out`).
 //!
 //! `wamp-bench` starts and stops the routers itself, on 127.0.0.1, so nothing else needs to
@@ -31,6 +33,8 @@ struct Options {
     smoke: bool,
     crossbar: bool,
     micro: bool,
+    /// The browser side instead (`tests/browser-bench`, [`crate::browser_bench`]).
+    browser: bool,
     suite_args: Vec<String>,
 }
 
@@ -40,6 +44,7 @@ impl Options {
             smoke: false,
             crossbar: true,
             micro: false,
+            browser: false,
             suite_args: Vec::new(),
         };
         let mut args = args.iter();
@@ -48,10 +53,11 @@ impl Options {
                 "--smoke" => options.smoke = true,
                 "--no-crossbar" => options.crossbar = false,
                 "--micro" => options.micro = true,
+                "--browser" => options.browser = true,
                 "--" => options.suite_args.extend(args.by_ref().cloned()),
                 other => bail!(
                     "unknown argument `{other}` for `bench` \
-                     (flags: --smoke --no-crossbar --micro, then -- WAMP-BENCH ARGS)"
+                     (flags: --smoke --no-crossbar --micro --browser, then -- WAMP-BENCH ARGS)"
                 ),
             }
         }
@@ -65,6 +71,9 @@ impl Options {
 /// If a build or an install fails; a failed run gives `ExitCode::FAILURE`.
 pub(crate) fn bench(workspace: &Workspace, args: &[String]) -> Result<ExitCode> {
     let options = Options::parse(args)?;
+    if options.browser {
+        return crate::browser_bench::bench(workspace, options.smoke, &options.suite_args);
+    }
     if options.micro {
         run(workspace
             .cargo()

@@ -7,6 +7,7 @@
 //! cargo xtask inspector              build the inspector app (target/inspector/dist)
 //! cargo xtask npm                    build the npm package wamp-wasm (npm/dist, target/npm)
 //! cargo xtask bench [--smoke]        benchmark dev-router against Crossbar.io (BENCHMARKS.md)
+//! cargo xtask bench --browser        wamp-wasm against autobahn and wampy in Chromium
 //! ```
 //!
 //! Layout: [`workspace`] finds the repository and runs external commands with a header and
@@ -16,6 +17,7 @@
 
 mod bench;
 mod browser;
+mod browser_bench;
 mod inspector;
 mod run;
 mod setup;
@@ -38,6 +40,7 @@ commands:
                           --quick skips fmt and clippy; STEP names run only those steps
                           (and what they need): fmt clippy cargo-test router
                           python-env python node-deps node bench-smoke
+                          browser-bench-smoke
   setup                   install what this machine lacks (Python venv, npm packages, wasm
                           tools, Chromium)
   inspector               build the inspector app into target/inspector/dist (`run`
@@ -50,6 +53,11 @@ commands:
                           target/bench/results.md; --smoke: a few seconds of every
                           workload, dev-router only, checking counts; --micro: the
                           serializer micro-benchmarks (criterion)
+  bench --browser [--smoke] [-- RUNNER ARGS]
+                          wamp-wasm against npm autobahn and wampy in headless
+                          Chromium (tests/browser-bench): calls/s, events/s, bundle
+                          sizes; table also in target/bench/browser-results.md;
+                          --smoke: correctness only, a few seconds
   help                    this text
 ";
 

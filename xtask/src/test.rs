@@ -18,7 +18,10 @@
 //!    Chromium (`tests/browser`: client, chess demo, autobahn-python interop, and the
 //!    inspector end to end, built by `inspector` as `cargo xtask inspector` does) and
 //!    installed into a Vite app and a Node program (`tests/npm-consumers`); see
-//!    [`crate::browser`]
+//!    [`crate::browser`]; `browser-bench-smoke` (after `browser`): the browser benchmark
+//!    (`tests/browser-bench`) for a fraction of a second per workload, wamp-wasm, autobahn
+//!    and wampy in Chromium; it checks that every call is answered with its own value and
+//!    every event arrives, not speed (see [`crate::browser_bench`])
 //! 10. `bench-smoke`: `wamp-bench suite --smoke` (release) against the dev-router: every
 //!     workload for half a second; it checks counts (no loss, every session joined), not speed
 //!
@@ -226,6 +229,13 @@ const STEPS: &[Step] = &[
         action: crate::browser::browser_tests,
     },
     Step {
+        name: "browser-bench-smoke",
+        title: "browser benchmark smoke run: wamp-wasm, autobahn, wampy in Chromium",
+        lint: false,
+        needs: &["router", "browser-deps"],
+        action: crate::browser_bench::smoke,
+    },
+    Step {
         name: "npm-consumers",
         title: "the npm tarball in a Vite app (Chromium), a Node ESM program, and tsc",
         lint: false,
@@ -367,6 +377,14 @@ mod tests {
         let position = |name| steps.iter().position(|step| *step == name);
         assert!(position("inspector") < position("browser"));
         assert!(position("inspector").is_some());
+    }
+
+    #[test]
+    fn the_browser_bench_smoke_brings_the_router_and_the_tarball() {
+        assert_eq!(
+            selected(&["browser-bench-smoke"]),
+            ["router", "browser-deps", "browser-bench-smoke"]
+        );
     }
 
     #[test]
