@@ -1214,10 +1214,18 @@ pub(super) fn run(actions: Vec<Action>) {
 /// The message of a JavaScript exception, or its string form.
 pub(crate) fn exception_message(exception: &wasm_bindgen::JsValue) -> String {
     use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::*;
+    #[wasm_bindgen]
+    extern "C" {
+        /// `String(value)`; it throws for an object whose `toString` throws.
+        #[wasm_bindgen(js_name = String, catch)]
+        fn js_string(value: &JsValue) -> Result<String, JsValue>;
+    }
     if let Some(error) = exception.dyn_ref::<js_sys::Error>() {
         return String::from(error.message());
     }
     exception
         .as_string()
-        .unwrap_or_else(|| format!("{exception:?}"))
+        .or_else(|| js_string(exception).ok())
+        .unwrap_or_else(|| "an exception that cannot be shown".to_owned())
 }

@@ -25,7 +25,7 @@ thread_local! {
     static CLASSES: RefCell<Option<Classes>> = const { RefCell::new(None) };
 }
 
-/// Hands over the package's JavaScript classes; the npm package calls it once at start-up.
+// Hands over the package's JavaScript classes; the npm package calls it once at start-up.
 #[wasm_bindgen(js_name = __install)]
 pub fn install(wamp_error: Function, connection_error: Function, result: Function) {
     CLASSES.with(|classes| {

@@ -49,7 +49,7 @@ pub(crate) fn report(session: &WeakSession, exception: JsValue) {
 /// The invocation an [`InvocationContext`] answers; `None` once answered.
 type Pending = Rc<RefCell<Option<Invocation>>>;
 
-/// What `details.progress` is bound to.
+// What `details.progress` is bound to.
 #[wasm_bindgen]
 pub struct InvocationContext {
     invocation: Pending,
@@ -57,7 +57,7 @@ pub struct InvocationContext {
 
 #[wasm_bindgen]
 impl InvocationContext {
-    /// Sends a progressive result.
+    // Sends a progressive result.
     pub fn progress(&self, args: JsValue, kwargs: JsValue) -> Result<(), JsValue> {
         let args = list_from_js(&args, "progress args").map_err(|e| convert_error(&e))?;
         let kwargs = dict_from_js(&kwargs, "progress kwargs").map_err(|e| convert_error(&e))?;

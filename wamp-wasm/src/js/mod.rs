@@ -25,7 +25,7 @@ use crate::reply::Reply;
 use errors::to_js_error;
 use session::JsSession;
 
-/// `connect(options)`: resolves to a joined `Session`.
+// `connect(options)`: resolves to a joined `Session`.
 #[wasm_bindgen(js_name = connect)]
 pub fn connect(options: JsValue) -> Promise {
     let options = match options::connect_options(&options) {

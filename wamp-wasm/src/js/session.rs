@@ -1,4 +1,7 @@
 //! The JavaScript classes `Session`, `Registration` and `Subscription`.
+//!
+//! Exported items carry `//` comments, not `///`: wasm-bindgen copies doc comments into the
+//! JavaScript glue that every browser downloads; `npm/index.d.ts` documents the API.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -29,7 +32,7 @@ const EVENTS: [&str; 4] = ["open", "close", "reconnecting", "error"];
 /// The JavaScript listeners of one session.
 type Listeners = Rc<RefCell<Vec<(&'static str, Function)>>>;
 
-/// A joined session (JavaScript class `Session`).
+// A joined session (JavaScript class `Session`).
 #[wasm_bindgen(js_name = Session)]
 pub struct JsSession {
     session: Session,
@@ -69,6 +72,12 @@ fn payload(args: &JsValue, kwargs: &JsValue) -> Result<Payload, Failure> {
 
 fn id_value(id: Option<wamp_proto::Id>) -> JsValue {
     id.map_or(JsValue::NULL, |id| JsValue::from_f64(id.get() as f64))
+}
+
+/// A string, or `undefined`. Getters return `JsValue`s rather than `String`s: that spares
+/// each of them wasm-bindgen's string-passing shim.
+fn optional_str(text: Option<String>) -> JsValue {
+    text.map_or(JsValue::UNDEFINED, |text| JsValue::from_str(&text))
 }
 
 fn close_object(info: &CloseInfo) -> JsValue {
@@ -137,37 +146,37 @@ fn dispatch(listeners: &Listeners, event: &SessionEvent) {
 
 #[wasm_bindgen(js_class = Session)]
 impl JsSession {
-    /// The current session ID, or `null`.
+    // The current session ID, or `null`.
     #[wasm_bindgen(getter)]
     pub fn id(&self) -> JsValue {
         id_value(self.session.id())
     }
 
-    /// The realm.
+    // The realm.
     #[wasm_bindgen(getter)]
-    pub fn realm(&self) -> String {
-        self.session.realm()
+    pub fn realm(&self) -> JsValue {
+        JsValue::from_str(&self.session.realm())
     }
 
-    /// `WELCOME.Details.authid`.
+    // `WELCOME.Details.authid`.
     #[wasm_bindgen(getter)]
-    pub fn authid(&self) -> Option<String> {
-        self.session.details()?.authid
+    pub fn authid(&self) -> JsValue {
+        optional_str(self.session.details().and_then(|d| d.authid))
     }
 
-    /// `WELCOME.Details.authrole`.
+    // `WELCOME.Details.authrole`.
     #[wasm_bindgen(getter)]
-    pub fn authrole(&self) -> Option<String> {
-        self.session.details()?.authrole
+    pub fn authrole(&self) -> JsValue {
+        optional_str(self.session.details().and_then(|d| d.authrole))
     }
 
-    /// `WELCOME.Details.authmethod`.
+    // `WELCOME.Details.authmethod`.
     #[wasm_bindgen(getter)]
-    pub fn authmethod(&self) -> Option<String> {
-        self.session.details()?.authmethod
+    pub fn authmethod(&self) -> JsValue {
+        optional_str(self.session.details().and_then(|d| d.authmethod))
     }
 
-    /// `WELCOME.Details.roles`.
+    // `WELCOME.Details.roles`.
     #[wasm_bindgen(getter, js_name = routerRoles)]
     pub fn router_roles(&self) -> JsValue {
         let roles = self
@@ -184,7 +193,7 @@ impl JsSession {
         dict_to_js(&roles).into()
     }
 
-    /// `WELCOME.Details`.
+    // `WELCOME.Details`.
     #[wasm_bindgen(getter)]
     pub fn details(&self) -> JsValue {
         let details = self
@@ -195,19 +204,19 @@ impl JsSession {
         dict_to_js(&details).into()
     }
 
-    /// `"json"`, `"msgpack"` or `"cbor"`.
+    // `"json"`, `"msgpack"` or `"cbor"`.
     #[wasm_bindgen(getter)]
-    pub fn serializer(&self) -> String {
-        self.session.serializer().name().to_owned()
+    pub fn serializer(&self) -> JsValue {
+        JsValue::from_str(self.session.serializer().name())
     }
 
-    /// `"open"`, `"reconnecting"` or `"closed"`.
+    // `"open"`, `"reconnecting"` or `"closed"`.
     #[wasm_bindgen(getter)]
-    pub fn state(&self) -> String {
-        self.session.state().as_str().to_owned()
+    pub fn state(&self) -> JsValue {
+        JsValue::from_str(self.session.state().as_str())
     }
 
-    /// Resolves when the session has ended for good.
+    // Resolves when the session has ended for good.
     #[wasm_bindgen(getter)]
     pub fn closed(&self) -> Promise {
         self.closed
@@ -216,7 +225,7 @@ impl JsSession {
             .clone()
     }
 
-    /// `call(procedure, args?, kwargs?, options?)`.
+    // `call(procedure, args?, kwargs?, options?)`.
     pub fn call(
         &self,
         procedure: JsValue,
@@ -290,7 +299,7 @@ impl JsSession {
         })
     }
 
-    /// `register(procedure, handler, options?)`.
+    // `register(procedure, handler, options?)`.
     pub fn register(&self, procedure: JsValue, handler: JsValue, options: JsValue) -> Promise {
         attempt(|| {
             let procedure = uri(&procedure, "register: procedure")?;
@@ -307,7 +316,7 @@ impl JsSession {
         })
     }
 
-    /// `subscribe(topic, handler, options?)`.
+    // `subscribe(topic, handler, options?)`.
     pub fn subscribe(&self, topic: JsValue, handler: JsValue, options: JsValue) -> Promise {
         attempt(|| {
             let topic = uri(&topic, "subscribe: topic")?;
@@ -323,7 +332,7 @@ impl JsSession {
         })
     }
 
-    /// `publish(topic, args?, kwargs?, options?)`.
+    // `publish(topic, args?, kwargs?, options?)`.
     pub fn publish(
         &self,
         topic: JsValue,
@@ -342,7 +351,7 @@ impl JsSession {
         })
     }
 
-    /// `leave(reason?)`.
+    // `leave(reason?)`.
     pub fn leave(&self, reason: JsValue) -> Promise {
         attempt(|| {
             let reason = if reason.is_undefined() || reason.is_null() {
@@ -356,7 +365,7 @@ impl JsSession {
         })
     }
 
-    /// `on(event, listener)`: returns a function that removes the listener.
+    // `on(event, listener)`: returns a function that removes the listener.
     pub fn on(&self, event: String, listener: Function) -> Result<JsValue, JsValue> {
         let kind = event_kind(&event)?;
         self.listeners.borrow_mut().push((kind, listener.clone()));
@@ -369,7 +378,7 @@ impl JsSession {
         Ok(Closure::once_into_js(remove))
     }
 
-    /// `off(event, listener)`.
+    // `off(event, listener)`.
     pub fn off(&self, event: String, listener: Function) -> Result<(), JsValue> {
         let kind = event_kind(&event)?;
         remove_listener(&self.listeners, kind, &listener);
@@ -399,7 +408,7 @@ fn remove_listener(listeners: &Listeners, kind: &str, listener: &Function) {
     }
 }
 
-/// A registration (JavaScript class `Registration`).
+// A registration (JavaScript class `Registration`).
 #[wasm_bindgen(js_name = Registration)]
 pub struct JsRegistration {
     registration: Registration,
@@ -407,31 +416,31 @@ pub struct JsRegistration {
 
 #[wasm_bindgen(js_class = Registration)]
 impl JsRegistration {
-    /// The registration ID, or `null`.
+    // The registration ID, or `null`.
     #[wasm_bindgen(getter)]
     pub fn id(&self) -> JsValue {
         id_value(self.registration.id())
     }
 
-    /// The procedure URI or pattern.
+    // The procedure URI or pattern.
     #[wasm_bindgen(getter)]
-    pub fn procedure(&self) -> String {
-        self.registration.procedure().to_owned()
+    pub fn procedure(&self) -> JsValue {
+        JsValue::from_str(self.registration.procedure())
     }
 
-    /// Whether it is in force.
+    // Whether it is in force.
     #[wasm_bindgen(getter)]
     pub fn active(&self) -> bool {
         self.registration.is_active()
     }
 
-    /// Ends the registration.
+    // Ends the registration.
     pub fn unregister(&self) -> Promise {
         promise(self.registration.unregister(), |()| JsValue::UNDEFINED)
     }
 }
 
-/// A subscription (JavaScript class `Subscription`).
+// A subscription (JavaScript class `Subscription`).
 #[wasm_bindgen(js_name = Subscription)]
 pub struct JsSubscription {
     subscription: Subscription,
@@ -439,25 +448,25 @@ pub struct JsSubscription {
 
 #[wasm_bindgen(js_class = Subscription)]
 impl JsSubscription {
-    /// The subscription ID, or `null`.
+    // The subscription ID, or `null`.
     #[wasm_bindgen(getter)]
     pub fn id(&self) -> JsValue {
         id_value(self.subscription.id())
     }
 
-    /// The topic URI or pattern.
+    // The topic URI or pattern.
     #[wasm_bindgen(getter)]
-    pub fn topic(&self) -> String {
-        self.subscription.topic().to_owned()
+    pub fn topic(&self) -> JsValue {
+        JsValue::from_str(self.subscription.topic())
     }
 
-    /// Whether it is in force.
+    // Whether it is in force.
     #[wasm_bindgen(getter)]
     pub fn active(&self) -> bool {
         self.subscription.is_active()
     }
 
-    /// Ends the subscription.
+    // Ends the subscription.
     pub fn unsubscribe(&self) -> Promise {
         promise(self.subscription.unsubscribe(), |()| JsValue::UNDEFINED)
     }
