@@ -18,7 +18,7 @@
 //! (calls to its procedures, their answers, and its batches) is queued without being
 //! recorded, and its costly part (decoding records) runs between two short locks.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -1101,26 +1101,6 @@ mod tests {
                 }
                 started.elapsed().as_nanos() as f64 / CALLS as f64
             };
-            const ROUNDS: usize = 40;
-            let mut best = [f64::MAX; 3];
-            for _ in 0..ROUNDS {
-                for (slot, (buffer, watched)) in [(0, false), (4096, false), (4096, true)]
-                    .into_iter()
-                    .enumerate()
-                {
-                    best[slot] = best[slot].min(run(buffer, watched));
-                }
-            }
-            println!(
-                "ns per routed call (2 in, 2 out), best of {ROUNDS} x {CALLS}: trace off {:.0}, \
-                 on and unwatched {:.0} (+{:.0}), watched {:.0} (+{:.0})",
-                best[0],
-                best[1],
-                best[1] - best[0],
-                best[2],
-                best[2] - best[0]
-            );
-
             // Fan-out: one PUBLISH in, one EVENT out to each of 20 subscribers.
             const PUBLISHES: u64 = 20_000;
             let fan_out = |trace_buffer: usize| {
@@ -1158,6 +1138,41 @@ mod tests {
                 }
                 started.elapsed().as_nanos() as f64 / PUBLISHES as f64
             };
+            // `TRACE_COST_CASE=off|on|watched|fan-out-off|fan-out-on` runs that case alone,
+            // for `perf stat` (instruction counts do not depend on the machine's load).
+            let case = std::env::var("TRACE_COST_CASE").ok();
+            if let Some(case) = &case {
+                let ns = match case.as_str() {
+                    "off" => run(0, false),
+                    "on" => run(4096, false),
+                    "watched" => run(4096, true),
+                    "fan-out-off" => fan_out(0),
+                    "fan-out-on" => fan_out(4096),
+                    other => panic!("unknown TRACE_COST_CASE {other}"),
+                };
+                println!("{case}: {ns:.0} ns per call or publication");
+                return;
+            }
+            const ROUNDS: usize = 40;
+            let mut best = [f64::MAX; 3];
+            for _ in 0..ROUNDS {
+                for (slot, (buffer, watched)) in [(0, false), (4096, false), (4096, true)]
+                    .into_iter()
+                    .enumerate()
+                {
+                    best[slot] = best[slot].min(run(buffer, watched));
+                }
+            }
+            println!(
+                "ns per routed call (2 in, 2 out), best of {ROUNDS} x {CALLS}: trace off {:.0}, \
+                 on and unwatched {:.0} (+{:.0}), watched {:.0} (+{:.0})",
+                best[0],
+                best[1],
+                best[1] - best[0],
+                best[2],
+                best[2] - best[0]
+            );
+
             let mut best = [f64::MAX; 2];
             for _ in 0..ROUNDS {
                 for (slot, buffer) in [0, 4096].into_iter().enumerate() {

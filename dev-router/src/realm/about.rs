@@ -3,7 +3,9 @@
 //! by URI, and these carry only IDs; the realm names the subscription or registration, and
 //! the URI is looked up only when somebody reads the trace.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::HashMap;
 
 use wamp_proto::{Id, Message, Uri};
 

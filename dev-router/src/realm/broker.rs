@@ -10,7 +10,7 @@
 //! The broker reports what changed (a subscription created, a subscriber added or removed,
 //! a subscription deleted) to the realm, which turns it into meta events.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 use wamp_proto::{
     Dict, Id, IdSequence, MatchPolicy, Message, MessageType, Payload, RequestId, SessionId, Uri,
@@ -1020,7 +1020,7 @@ mod tests {
         let out = h.publish(1, "com.x", Dict::new(), hello());
         assert_eq!(recipients(&out), [2, 2, 2]);
         let subscriptions: HashSet<Id> = out.iter().map(|d| event_of(d).0).collect();
-        assert_eq!(subscriptions, HashSet::from([a, b, c]));
+        assert_eq!(subscriptions, [a, b, c].into_iter().collect::<HashSet<_>>());
         assert!(
             out.iter().all(|d| event_of(d).3 == &hello()),
             "every event carries the payload"

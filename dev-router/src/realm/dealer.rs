@@ -20,7 +20,9 @@
 //! "Can cancel" means the callee announced `call_canceling` in HELLO; the spec forbids
 //! sending INTERRUPT to one that did not.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
+
+use foldhash::{HashMap, HashSet};
 
 use rand::RngCore;
 use wamp_proto::{

@@ -1,7 +1,9 @@
 //! Topic and procedure patterns: parsing `options.match`, checking a pattern against the
 //! URI rule, and an index from `(pattern, policy)` to a subscription or registration ID.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 
 use wamp_proto::uri::{self, MatchPolicy, Uri, UriRule};
 use wamp_proto::{Dict, Id, Value};

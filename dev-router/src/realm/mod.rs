@@ -24,7 +24,7 @@
 //! Spec: the basic profile (`rfc/text/basic/*.md` in wamp-proto/wamp-proto) and, for the
 //! features announced in [`Realm::welcome_details`], the advanced profile.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};

@@ -5,7 +5,7 @@
 //! [`BatchPlan::build`] and [`HistoryQuery::answer`] then do the decoding while routing goes
 //! on, and the server queues what they return.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use wamp_proto::{Dict, Id, Message, Payload, RequestId, SessionId, Value};

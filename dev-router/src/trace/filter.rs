@@ -137,7 +137,6 @@ fn bit(message_type: MessageType) -> u128 {
 
 #[cfg(test)]
 mod tests {
-    use bytes::Bytes;
     use wamp_proto::Serializer;
 
     use super::*;
@@ -160,7 +159,7 @@ mod tests {
             message_type,
             position: 0,
             size: 0,
-            frame: Frame::Held(Bytes::new()),
+            frame: Frame::Held(Box::default()),
             subject: None,
         }
     }

@@ -100,7 +100,9 @@
 //! This module is plain data with time as a parameter, like the realm; `router` records into
 //! it under the realm's lock and drives its batch timer.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -283,6 +285,12 @@ impl Answer {
     }
 }
 
+/// A record's `size`: the length of an encoded message, which `--max-message-size` keeps
+/// far below 4 GiB.
+fn size_of(bytes: &Bytes) -> u32 {
+    u32::try_from(bytes.len()).unwrap_or(u32::MAX)
+}
+
 /// Whether `message` is a CALL to a trace procedure: answered by the trace, and not traced.
 pub(crate) fn is_trace_call(message: &Message) -> bool {
     matches!(message, Message::Call { procedure, .. } if procedure.as_str().starts_with(NAMESPACE))
@@ -351,7 +359,7 @@ impl Trace {
                 self.push(
                     (session, Direction::In, serializer, message_type),
                     position,
-                    frame.len(),
+                    size_of(frame),
                     Frame::Redacted(redacted),
                     None,
                 );
@@ -420,8 +428,8 @@ impl Trace {
             self.push(
                 kind,
                 position,
-                bytes.len(),
-                Frame::Held(bytes.clone()),
+                size_of(bytes),
+                Frame::Held(Box::new(bytes.clone())),
                 subject,
             );
         } else {
@@ -433,7 +441,7 @@ impl Trace {
                 self.evict_oldest();
             }
             let position = self.bytes.write(bytes);
-            self.push(kind, position, bytes.len(), Frame::Stored, subject);
+            self.push(kind, position, size_of(bytes), Frame::Stored, subject);
         }
     }
 
@@ -446,7 +454,7 @@ impl Trace {
             MessageType,
         ),
         position: u64,
-        size: usize,
+        size: u32,
         frame: Frame,
         subject: Option<Subject>,
     ) {
@@ -493,14 +501,14 @@ impl Trace {
         let total = records
             .clone()
             .filter(|record| matches!(record.frame, Frame::Stored))
-            .map(|record| record.size)
+            .map(|record| record.size as usize)
             .sum();
         let mut buffer = Vec::with_capacity(total);
         let mut spans = Vec::new();
         for record in records.clone() {
             if let Frame::Stored = record.frame {
                 let start = buffer.len();
-                buffer.extend_from_slice(self.bytes.read(record.position, record.size));
+                buffer.extend_from_slice(self.bytes.read(record.position, record.size as usize));
                 spans.push(start..buffer.len());
             }
         }
@@ -511,7 +519,7 @@ impl Trace {
                 let mut copy = record.clone();
                 if let Frame::Stored = record.frame {
                     let span = spans.next().unwrap_or_default();
-                    copy.frame = Frame::Held(buffer.slice(span));
+                    copy.frame = Frame::Held(Box::new(buffer.slice(span)));
                 }
                 copy
             })

@@ -53,8 +53,8 @@ pub(crate) struct Record {
     /// never decreasing from one record to the next); for a record with no bytes there, the
     /// ring's position when it was recorded.
     pub(crate) position: u64,
-    /// The encoded size in bytes.
-    pub(crate) size: usize,
+    /// The encoded size in bytes (a message is at most `--max-message-size`, below 4 GiB).
+    pub(crate) size: u32,
     pub(crate) frame: Frame,
     /// What the message belongs to, for a message that does not carry its URI itself (see
     /// [`About`]): an ID as it is recorded, named when the record is copied out to be read.
@@ -66,8 +66,9 @@ pub(crate) struct Record {
 pub(crate) enum Subject {
     /// As recorded: cheap to keep.
     Id(About),
-    /// Its URI, as looked up in the realm when the record was copied out.
-    Uri(Arc<str>),
+    /// Its URI, as looked up in the realm when the record was copied out (a thin pointer,
+    /// to keep records small).
+    Uri(Arc<String>),
 }
 
 impl Record {
@@ -77,7 +78,7 @@ impl Record {
         if let Some(Subject::Id(about)) = self.subject {
             self.subject = realm
                 .uri_about(about)
-                .map(|uri| Subject::Uri(uri.as_str().into()));
+                .map(|uri| Subject::Uri(Arc::new(uri.as_str().to_owned())));
         }
     }
 }
@@ -88,8 +89,9 @@ pub(crate) enum Frame {
     /// Its encoding is in the trace's byte ring, at the record's `position`.
     Stored,
     /// Its encoding, held here: a message too large for the byte ring, or a record copied
-    /// out of the trace to be read.
-    Held(Bytes),
+    /// out of the trace to be read. Boxed, like the others, so that a record stays small:
+    /// records in the ring are mostly `Stored`.
+    Held(Box<Bytes>),
     /// A handshake message (HELLO, AUTHENTICATE) with its secrets removed when it passed, so
     /// that the trace never holds them.
     Redacted(Arc<Materialized>),
@@ -126,7 +128,7 @@ impl Materialized {
         let uri = uri_of(message)
             .map(str::to_owned)
             .or_else(|| match subject {
-                Some(Subject::Uri(uri)) => Some(uri.to_string()),
+                Some(Subject::Uri(uri)) => Some(String::clone(uri)),
                 Some(Subject::Id(_)) | None => None,
             });
         Materialized {
@@ -143,11 +145,13 @@ impl Record {
     pub(crate) fn materialize(&self) -> Materialized {
         match &self.frame {
             Frame::Held(bytes) => match self.serializer.decode(bytes) {
-                Ok(message) => Materialized::new(&message, self.size, self.subject.as_ref()),
+                Ok(message) => {
+                    Materialized::new(&message, self.size as usize, self.subject.as_ref())
+                }
                 Err(_) => Materialized {
                     uri: None,
                     message: Value::Null,
-                    size: self.size,
+                    size: self.size as usize,
                 },
             },
             Frame::Redacted(materialized) => Materialized::clone(materialized),
@@ -155,7 +159,7 @@ impl Record {
             Frame::Stored => Materialized {
                 uri: None,
                 message: Value::Null,
-                size: self.size,
+                size: self.size as usize,
             },
         }
     }
@@ -249,7 +253,7 @@ mod tests {
 
     fn record(message: &Message, frame: Frame) -> Record {
         let size = match &frame {
-            Frame::Held(bytes) => bytes.len(),
+            Frame::Held(bytes) => bytes.len() as u32,
             _ => 0,
         };
         Record {
@@ -276,7 +280,7 @@ mod tests {
         };
         let bytes = Bytes::from(Serializer::MsgPack.encode(&call));
         let size = bytes.len();
-        let record = record(&call, Frame::Held(bytes));
+        let record = record(&call, Frame::Held(Box::new(bytes)));
         let materialized = record.materialize();
         assert_eq!(materialized.uri.as_deref(), Some("com.example.add"));
         assert_eq!(materialized.size, size);
@@ -302,7 +306,7 @@ mod tests {
             request: id(1),
             options: Dict::new(),
         };
-        let garbage = record(&cancel, Frame::Held(Bytes::from_static(b"\xc1")));
+        let garbage = record(&cancel, Frame::Held(Box::new(Bytes::from_static(b"\xc1"))));
         let materialized = garbage.materialize();
         assert_eq!(materialized.message, Value::Null);
         assert_eq!(materialized.uri, None);
@@ -400,5 +404,16 @@ mod tests {
             payload: Payload::default(),
         };
         assert_eq!(uri_of(&result), None);
+    }
+
+    #[test]
+    fn records_stay_small() {
+        // The ring holds thousands of them and every message writes one: a record is a few
+        // scalars, with anything larger behind a pointer.
+        assert!(
+            std::mem::size_of::<Record>() <= 72,
+            "{}",
+            std::mem::size_of::<Record>()
+        );
     }
 }
