@@ -245,6 +245,7 @@ impl RealmSettings {
             &self.anonymous_role,
             &self.principals,
             &roles,
+            rand::random(),
         )
     }
 }

@@ -14,10 +14,13 @@
 //!
 //! A wrong ticket, secret or signature, an unknown `authid` and a key that is not the
 //! principal's all end in the same ABORT (`wamp.error.not_authorized`, same message), after
-//! the same CHALLENGE, so the ABORT says nothing about which part was wrong. (The WAMP-CRA
-//! challenge itself names the principal's role, as the spec has it.) Comparisons are
-//! constant-time ([`wamp_proto::auth`]). Randomness and time come in as [`Entropy`], so none
-//! of this touches the OS.
+//! the same kind of CHALLENGE, so the ABORT says nothing about which part was wrong. The
+//! WAMP-CRA challenge names the principal's role (as the spec has it) and carries its salt:
+//! for an authid without a WAMP-CRA secret it names a decoy instead, the role and salt
+//! parameters of one of the realm's WAMP-CRA principals with a made-up salt, the same for the
+//! same authid on every try, so that a challenge does not tell which authids exist.
+//! Comparisons are constant-time ([`wamp_proto::auth`]). Randomness and time come in as
+//! [`Entropy`] (and the decoys' key as an argument), so none of this touches the OS.
 //!
 //! Spec: "Authentication Methods" (`ap_authentication_*.md`).
 
@@ -152,6 +155,52 @@ pub(crate) struct Authenticator {
     principals: HashMap<String, Principal>,
     /// Cryptosign public key to authid, for clients that announce only their key.
     by_key: HashMap<[u8; 32], String>,
+    /// What a WAMP-CRA challenge for an unknown authid imitates.
+    decoys: Decoys,
+}
+
+/// WAMP-CRA challenges for authids that have no WAMP-CRA secret, like those of the ones
+/// that have: each unknown authid is assigned one of the real principals by a keyed hash,
+/// and gets its role and salt parameters, with a salt of the same length made from the hash.
+struct Decoys {
+    /// The HMAC key of the assignment: secret, so that nobody can tell a decoy by
+    /// recomputing it.
+    key: [u8; 32],
+    /// The WAMP-CRA principals' roles and salt parameters, in the configuration's order.
+    templates: Vec<(String, Option<KeyDerivation>)>,
+}
+
+impl Decoys {
+    /// The role and salt parameters to show for `authid`: the empty role without salt if the
+    /// realm has no WAMP-CRA principal (then every authid is unknown alike).
+    fn for_authid(&self, authid: &str) -> (String, Option<KeyDerivation>) {
+        let digest = cra::sign(&self.key, authid);
+        let pick = digest.bytes().fold(0usize, |acc, byte| {
+            acc.wrapping_mul(31).wrapping_add(byte.into())
+        });
+        let Some((role, derivation)) = self
+            .templates
+            .get(pick % self.templates.len().max(1))
+            .cloned()
+        else {
+            return (String::new(), None);
+        };
+        let derivation = derivation.map(|template| {
+            // Salt characters from the digest (base64, letters and digits kept), repeated
+            // to the template's length.
+            let alphabet: Vec<char> = digest.chars().filter(char::is_ascii_alphanumeric).collect();
+            let salt = (0..template.salt.chars().count())
+                .map(|i| {
+                    alphabet
+                        .get(i % alphabet.len().max(1))
+                        .copied()
+                        .unwrap_or('x')
+                })
+                .collect();
+            KeyDerivation { salt, ..template }
+        });
+        (role, derivation)
+    }
 }
 
 struct Principal {
@@ -189,11 +238,14 @@ impl Authenticator {
     /// salt (or a salt without a secret) or out of range; a public key that is not 64 hex
     /// digits of an Ed25519 key, or that two principals share; an enabled method that no
     /// principal can use.
+    ///
+    /// `decoy_key` keys the decoy challenges for unknown authids: random, and secret.
     pub(crate) fn new(
         methods: &[AuthMethod],
         anonymous_role: &str,
         principals: &[PrincipalSettings],
         roles: &Roles,
+        decoy_key: [u8; 32],
     ) -> Result<Authenticator, String> {
         if methods.is_empty() {
             return Err("authmethods is empty, so nobody could join".into());
@@ -213,6 +265,10 @@ impl Authenticator {
             anonymous_role: anonymous_role.to_owned(),
             principals: HashMap::new(),
             by_key: HashMap::new(),
+            decoys: Decoys {
+                key: decoy_key,
+                templates: Vec::new(),
+            },
         };
         for settings in principals {
             authenticator.add_principal(settings, roles)?;
@@ -239,6 +295,10 @@ impl Authenticator {
             anonymous_role: String::new(),
             principals: HashMap::new(),
             by_key: HashMap::new(),
+            decoys: Decoys {
+                key: [0; 32],
+                templates: Vec::new(),
+            },
         }
     }
 
@@ -263,6 +323,10 @@ impl Authenticator {
             return Err(format!("principal {authid:?} has an empty ticket"));
         }
         let cra = cra_key(settings)?;
+        if let Some(cra) = &cra {
+            let template = (settings.role.clone(), cra.derivation.clone());
+            self.decoys.templates.push(template);
+        }
         let mut keys = Vec::new();
         for hex in settings.public_keys() {
             let key = PublicKey::from_hex(hex).map_err(|error| {
@@ -356,17 +420,20 @@ impl Authenticator {
                 let principal = self.principals.get(authid);
                 let identity = self.identity(authid, principal, method);
                 let cra = principal.and_then(|p| p.cra.as_ref());
+                let (authrole, derivation) = match cra {
+                    Some(cra) => (identity.authrole.clone(), cra.derivation.clone()),
+                    None => self.decoys.for_authid(authid),
+                };
                 let json = cra::Challenge {
                     authid,
-                    authrole: &identity.authrole,
+                    authrole: &authrole,
                     authprovider: STATIC_PROVIDER,
                     nonce: &hex::encode(&entropy.random[..16]),
                     timestamp: &timestamp(entropy.now),
                     session,
                 }
                 .to_json();
-                let extra =
-                    cra::challenge_extra(&json, cra.and_then(|cra| cra.derivation.as_ref()));
+                let extra = cra::challenge_extra(&json, derivation.as_ref());
                 let pending = Pending {
                     identity,
                     expected: Expected::Cra {
@@ -633,6 +700,7 @@ mod tests {
             "guest",
             &principals,
             &roles,
+            [9; 32],
         )
         .unwrap()
     }
@@ -806,6 +874,51 @@ mod tests {
         ));
     }
 
+    /// The CHALLENGE's extra and its `challenge` JSON for a WAMP-CRA HELLO from `authid`.
+    fn cra_challenge(auth: &Authenticator, authid: &str) -> (Dict, serde_json::Value) {
+        let details = hello(&["wampcra"], Some(authid), None);
+        let Begin::Challenge { challenge, .. } = auth.begin(&details, session(), &entropy()) else {
+            panic!("expected a CHALLENGE");
+        };
+        let Message::Challenge { extra, .. } = challenge else {
+            panic!("not a CHALLENGE");
+        };
+        let json = serde_json::from_str(extra["challenge"].as_str().unwrap()).unwrap();
+        (extra, json)
+    }
+
+    #[test]
+    fn wampcra_challenges_do_not_tell_unknown_authids() {
+        let auth = authenticator();
+        let mut salted = 0;
+        for n in 0..64 {
+            let authid = format!("mallory-{n}");
+            let (extra, json) = cra_challenge(&auth, &authid);
+            assert_eq!(json["authid"], authid.as_str());
+            assert_eq!(json["authrole"], "user", "a real WAMP-CRA principal's role");
+            // Either bob's shape (no salt) or carol's (10 iterations, 16 bytes, a salt as
+            // long as "pepper"), the same on every try.
+            if extra.contains_key("salt") {
+                salted += 1;
+                assert_eq!(extra["iterations"], Value::from(10u64));
+                assert_eq!(extra["keylen"], Value::from(16u64));
+                let salt = extra["salt"].as_str().unwrap();
+                assert_eq!(salt.len(), "pepper".len());
+                assert_ne!(salt, "pepper");
+            } else {
+                assert_eq!(extra.len(), 1, "{extra:?}");
+            }
+            assert_eq!(cra_challenge(&auth, &authid).0, extra, "the same each time");
+        }
+        assert!(
+            (8..=56).contains(&salted),
+            "decoys imitate both: {salted} of 64 salted"
+        );
+        // A principal without a WAMP-CRA secret (alice has a ticket) is no different.
+        let (_, json) = cra_challenge(&auth, "alice");
+        assert_eq!(json["authrole"], "user");
+    }
+
     #[test]
     fn cryptosign_by_authid_and_by_key() {
         let key = PrivateKey::from_seed(SEED);
@@ -910,15 +1023,28 @@ mod tests {
         let principals = [principal("alice", "user", |p| p.ticket = Some("t".into()))];
         // Principals need listed roles.
         assert!(
-            Authenticator::new(&[AuthMethod::Ticket], "anonymous", &principals, &roles).is_err()
+            Authenticator::new(
+                &[AuthMethod::Ticket],
+                "anonymous",
+                &principals,
+                &roles,
+                [0; 32]
+            )
+            .is_err()
         );
         let roles = Roles::from_settings(&[RoleSettings {
             name: "user".into(),
             permissions: Vec::new(),
         }])
         .unwrap();
-        let auth =
-            Authenticator::new(&[AuthMethod::Ticket], "anonymous", &principals, &roles).unwrap();
+        let auth = Authenticator::new(
+            &[AuthMethod::Ticket],
+            "anonymous",
+            &principals,
+            &roles,
+            [0; 32],
+        )
+        .unwrap();
         for details in [Dict::new(), hello(&["anonymous"], None, None)] {
             let denial = denied(auth.begin(&details, session(), &entropy()));
             assert_eq!(denial.reason, NO_AUTH_METHOD);
