@@ -48,6 +48,7 @@ use super::dealer::Registered;
 use super::{Realm, Removed, SessionInfo, error_reply, error_uri, send};
 use crate::realm::Delivery;
 
+mod endpoint;
 mod registration;
 mod session;
 mod subscription;
@@ -238,18 +239,18 @@ impl Realm {
             }
             "wamp.session.add_testament" => self.meta_add_testament(caller, args),
             "wamp.session.flush_testaments" => self.meta_flush_testaments(caller, args),
-            "wamp.registration.list" => self.meta_registration_list(args),
-            "wamp.registration.lookup" => self.meta_registration_lookup(args),
+            "wamp.registration.list" => self.meta_list(&self.dealer, args),
+            "wamp.registration.lookup" => Realm::meta_lookup(&self.dealer, args),
             "wamp.registration.match" => self.meta_registration_match(args),
-            "wamp.registration.get" => self.meta_registration_get(args),
-            "wamp.registration.list_callees" => self.meta_registration_callees(args, false),
-            "wamp.registration.count_callees" => self.meta_registration_callees(args, true),
-            "wamp.subscription.list" => self.meta_subscription_list(args),
-            "wamp.subscription.lookup" => self.meta_subscription_lookup(args),
+            "wamp.registration.get" => Realm::meta_get(&self.dealer, args),
+            "wamp.registration.list_callees" => Realm::meta_members(&self.dealer, args, false),
+            "wamp.registration.count_callees" => Realm::meta_members(&self.dealer, args, true),
+            "wamp.subscription.list" => self.meta_list(&self.broker, args),
+            "wamp.subscription.lookup" => Realm::meta_lookup(&self.broker, args),
             "wamp.subscription.match" => self.meta_subscription_match(args),
-            "wamp.subscription.get" => self.meta_subscription_get(args),
-            "wamp.subscription.list_subscribers" => self.meta_subscription_subscribers(args, false),
-            "wamp.subscription.count_subscribers" => self.meta_subscription_subscribers(args, true),
+            "wamp.subscription.get" => Realm::meta_get(&self.broker, args),
+            "wamp.subscription.list_subscribers" => Realm::meta_members(&self.broker, args, false),
+            "wamp.subscription.count_subscribers" => Realm::meta_members(&self.broker, args, true),
             _ => return false,
         };
         let reply = match answer {
@@ -330,7 +331,7 @@ impl Realm {
                     let details = realm
                         .broker
                         .subscription(subscribed.id)
-                        .map(subscription::details)
+                        .map(endpoint::details)
                         .unwrap_or_default();
                     Payload::args(vec![session.get().into(), Value::Dict(details)])
                 },
@@ -372,7 +373,7 @@ impl Realm {
                     let details = realm
                         .dealer
                         .registration(registered.id)
-                        .map(registration::details)
+                        .map(endpoint::details)
                         .unwrap_or_default();
                     Payload::args(vec![session.get().into(), Value::Dict(details)])
                 },
