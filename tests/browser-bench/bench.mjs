@@ -4,7 +4,7 @@
 // stops at the end, with the static server and Chromium, also on failure.
 //
 //   node bench.mjs [--smoke] [--runs N] [--warmup S] [--duration S] [--in-flight N]
-//                  [--window N] [--only LIB,...] [--output FILE] [--profile LIB:SERIALIZER]
+//                  [--window N] [--only LIB,...] [--output FILE] [--profile LIB:SERIALIZER,...]
 //
 // Workloads, per library and serializer, in a fresh page each run: RPC calls/s with 16 calls
 // in flight (one caller, one callee, in the page), then events/s received by a subscriber
@@ -15,6 +15,7 @@
 // a second and checks correctness only. `cargo xtask bench --browser` runs this; see
 // README.md here.
 
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -26,10 +27,10 @@ import { chromium } from "playwright-core";
 import { browserEntry, installedPackage } from "../browser/lib/package.mjs";
 import { startRouter } from "../browser/lib/router.mjs";
 import { serveStatic } from "../browser/lib/static-server.mjs";
-import { within } from "../browser/lib/util.mjs";
+import { REPO_ROOT, within } from "../browser/lib/util.mjs";
 import { BENCH_DIR, buildBundles, bundleWampWasmGlue, sizeOf } from "./lib/bundles.mjs";
 import { cpuSnapshot, mainThreadSeconds } from "./lib/cpu.mjs";
-import { profileRpc } from "./lib/profile.mjs";
+import { countWasmImports, importCallsPerRpc, profileRpc } from "./lib/profile.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const REALM = "realm1";
@@ -97,9 +98,10 @@ function launchChromium() {
 }
 
 /** A fresh context and page on bench.html with `library` loaded; `page.problems` logs errors. */
-async function openBenchPage(browser, server, library, entry) {
+async function openBenchPage(browser, server, library, entry, initScript) {
   const context = await browser.newContext();
   const page = await context.newPage();
+  if (initScript) await page.addInitScript(initScript);
   page.problems = [];
   page.on("pageerror", (error) => page.problems.push(`pageerror: ${error.message}`));
   page.on("console", (message) => {
@@ -225,6 +227,17 @@ async function bundleSizes(bundles, wampWasm) {
   ];
 }
 
+/** The commit the work tree is at, and whether the client's sources differ from it. */
+function sourceState() {
+  try {
+    const git = (...args) => execFileSync("git", ["-C", REPO_ROOT, ...args], { encoding: "utf8" }).trim();
+    const changed = git("status", "--porcelain", "--", "wamp-wasm", "wamp-proto", "npm");
+    return `${git("rev-parse", "--short", "HEAD")}${changed ? ", with uncommitted changes in wamp-wasm/, wamp-proto/ or npm/" : ""}`;
+  } catch {
+    return "unknown";
+  }
+}
+
 function versions(wampWasmDir) {
   const version = (dir) =>
     JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).version;
@@ -258,7 +271,8 @@ function report({ opts, results, sizes, meta }) {
   const version = (library) => `${library} ${meta.versions[library]}`;
 
   out(`Chromium: ${meta.chromium}; ${meta.cpus} CPUs (${meta.cpuModel}); ` +
-    `load average ${meta.loadBefore} before, ${meta.loadAfter} after; ${meta.date}`);
+    `load average ${meta.loadBefore} before, ${meta.loadAfter} after; started ${meta.date}`);
+  out(`wamp-wasm: the tarball packed from the work tree at ${meta.source}.`);
   out(`Each figure: median of ${opts.runs} run(s) of ${opts.warmupMs / 1000} s warm-up + ` +
     `${opts.durationMs / 1000} s measured, a fresh page per run; ratios against ` +
     `${version(BASELINE)} (npm) with the same serializer.`);
@@ -318,6 +332,7 @@ async function main() {
     cpuModel: os.cpus()[0]?.model ?? "unknown",
     loadBefore: loadAverage(),
     versions: versions(packageDir),
+    source: sourceState(),
   };
   const bundles = await buildBundles();
 
@@ -382,14 +397,21 @@ async function main() {
       ? await bundleSizes(bundles, { packageDir, entry, fetched: wampWasmFetched })
       : null;
 
-    if (opts.profile) {
-      const [library, serializer = "json"] = opts.profile.split(":");
+    for (const target of opts.profile?.split(",") ?? []) {
+      const [library, serializer = "json"] = target.split(":");
       const page = await openBenchPage(browser, server, library, entry);
       try {
         const summary = await profileRpc(page, { ...workloadArgs, serializer }, `${library}-${serializer}`);
         console.log(summary);
       } finally {
         await page.context().close();
+      }
+      const counting = await openBenchPage(browser, server, library, entry, countWasmImports);
+      try {
+        const counts = await importCallsPerRpc(counting, { ...workloadArgs, serializer });
+        if (counts) console.log(counts);
+      } finally {
+        await counting.context().close();
       }
     }
 

@@ -1,6 +1,9 @@
 // A Chrome DevTools CPU profile of one RPC run, taken through playwright's CDP session:
 // where the page's main thread spends its time (wasm, each script, garbage collection,
-// idle), written as a .cpuprofile that DevTools opens, and summarised as text.
+// idle), written as a .cpuprofile that DevTools opens, and summarised as text. And, for a
+// page with WebAssembly, how often the wasm calls out to JavaScript per call: every
+// function it imports is wrapped with a counter (in a run of its own, after the profile,
+// since the wrappers cost time themselves).
 
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -68,5 +71,52 @@ export async function profileRpc(page, args, name) {
     ...top(byCategory, 12),
     "functions with the most self time:",
     ...top(byFunction, 25),
+  ].join("\n");
+}
+
+/**
+ * A script for `page.addInitScript`: wraps every function a WebAssembly module imports
+ * with a counter, `window.importCalls` (name -> calls).
+ */
+export function countWasmImports() {
+  window.importCalls = new Map();
+  const wrap = (imports) => {
+    for (const functions of Object.values(imports ?? {})) {
+      for (const [name, imported] of Object.entries(functions)) {
+        if (typeof imported !== "function") continue;
+        functions[name] = function counted(...args) {
+          window.importCalls.set(name, (window.importCalls.get(name) ?? 0) + 1);
+          return imported.apply(this, args);
+        };
+      }
+    }
+    return imports;
+  };
+  const { instantiate, instantiateStreaming } = WebAssembly;
+  WebAssembly.instantiate = (source, imports) => instantiate(source, wrap(imports));
+  WebAssembly.instantiateStreaming = (source, imports) =>
+    instantiateStreaming(source, wrap(imports));
+}
+
+/**
+ * Runs `window.bench.rpc(args)` in `page` (opened with [`countWasmImports`]) and returns
+ * the calls from wasm to JavaScript per RPC call, in all and for the most frequent imports;
+ * `null` when nothing was imported (a library without WebAssembly).
+ */
+export async function importCallsPerRpc(page, args) {
+  const { answered, counts } = await page.evaluate(async (input) => {
+    window.importCalls.clear();
+    const result = await window.bench.rpc(input);
+    return { answered: result.answered, counts: [...window.importCalls.entries()] };
+  }, args);
+  const total = counts.reduce((sum, [, calls]) => sum + calls, 0);
+  if (!total) return null; // no WebAssembly in this library
+  return [
+    `calls from wasm to JavaScript per RPC call (caller and callee together, ${answered} calls): ` +
+      (total / answered).toFixed(1),
+    ...counts
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([name, calls]) => `  ${(calls / answered).toFixed(2).padStart(6)}  ${name}`),
   ].join("\n");
 }
