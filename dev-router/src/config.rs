@@ -27,8 +27,8 @@
 //! `anonymous`, allowed everything (meta API and message trace included) as long as the
 //! router listens on localhost only. With `allow_remote`, that open role loses the
 //! inspection APIs: the session, registration and subscription meta API (`wamp.session.`,
-//! `wamp.registration.`, `wamp.subscription.`, testaments excepted) and the trace
-//! (`dev_router.trace.`); a role in `[[realms.roles]]` must grant them
+//! `wamp.registration.`, `wamp.subscription.`, testaments excepted), the trace
+//! (`dev_router.trace.`) and the session stats (`dev_router.session.`); a role in `[[realms.roles]]` must grant them
 //! ([`Roles::open_except_inspection`]). Otherwise:
 //!
 //! ```toml

@@ -515,7 +515,7 @@ impl RealmState {
                     // Gone since the message was routed (cut off a moment ago, or leaving).
                     continue;
                 };
-                if record {
+                if record && !delivery.untraced {
                     // Recorded as routed, even if its recipient turns out to be cut off.
                     self.trace
                         .record_sent(delivery.to, peer.serializer, &delivery.message);

@@ -7,6 +7,8 @@ registrations and subscriptions rather than at totals.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from autobahn.wamp.exception import ApplicationError
 from autobahn.wamp.types import PublishOptions, RegisterOptions, SubscribeOptions
@@ -268,4 +270,37 @@ async def test_meta_topics_are_reserved_for_the_router(router, transport):
         assert raised.value.error == "wamp.error.invalid_uri"
         with pytest.raises(ApplicationError) as raised:
             await within(session.register(lambda: 0, "wamp.session.count"))
+        assert raised.value.error == "wamp.error.invalid_uri"
+
+
+async def test_session_stats_are_pushed_without_polling(router, transport):
+    """``dev_router.session.on_stats``: once a second, the counters of the sessions whose
+    counters changed, the same numbers ``wamp.session.get`` gives."""
+    async with joined(router, transport) as watcher, joined(router, transport) as busy:
+        inbox = await meta_events(watcher, "dev_router.session.on_stats")
+        for _ in range(3):
+            await within(busy.call("wamp.session.count"))
+
+        def counters_of_busy(records):
+            return next(
+                ((r["messages_in"], r["messages_out"]) for r in records if r["session"] == busy.session_id),
+                None,
+            )
+
+        counters = None
+        while counters != (3, 3):
+            args, _, _ = await inbox.next()
+            (records,) = args
+            assert all(set(r) == {"session", "messages_in", "messages_out"} for r in records)
+            counters = counters_of_busy(records) or counters
+        details = await within(watcher.call("wamp.session.get", busy.session_id))
+        assert (details["dev_router"]["messages_in"], details["dev_router"]["messages_out"]) == (3, 3)
+        # Nothing changed since: no event about it (the other sessions of the shared router
+        # may still show up).
+        await asyncio.sleep(1.2)
+        while not inbox.is_empty():
+            args, _, _ = await inbox.next()
+            assert counters_of_busy(args[0]) is None
+        with pytest.raises(ApplicationError) as raised:
+            await within(busy.publish("dev_router.session.on_stats", [], options=ACK))
         assert raised.value.error == "wamp.error.invalid_uri"

@@ -23,13 +23,14 @@ pub(crate) const NOT_AUTHORIZED: &str = "wamp.error.not_authorized";
 pub(crate) const DISCLOSE_ME_DISALLOWED: &str = "wamp.error.option_disallowed.disclose_me";
 
 /// The URI prefixes of the inspection APIs: the session, registration and subscription meta
-/// API, and the router's message trace. Through them a session can list, watch and kill
-/// the sessions of others, and read what they send.
+/// API, the router's message trace and its session stats. Through them a session can list,
+/// watch and kill the sessions of others, and read what they send.
 pub const INSPECTION_PREFIXES: &[&str] = &[
     "wamp.session.",
     "wamp.registration.",
     "wamp.subscription.",
     crate::trace::NAMESPACE,
+    "dev_router.session.",
 ];
 
 /// Meta procedures under [`INSPECTION_PREFIXES`] that concern only the calling session.

@@ -2120,9 +2120,13 @@ mod tests {
     }
 
     #[test]
-    fn the_wamp_and_trace_namespaces_are_reserved() {
+    fn the_wamp_and_dev_router_namespaces_are_reserved() {
         let mut h = Harness::new(1);
-        for procedure in ["wamp.session.count", "dev_router.trace.history"] {
+        for procedure in [
+            "wamp.session.count",
+            "dev_router.trace.history",
+            "dev_router.tracer",
+        ] {
             let out = h.send(
                 1,
                 Message::Register {
@@ -2137,8 +2141,9 @@ mod tests {
                 "{procedure}"
             );
         }
-        // Elsewhere under dev_router. is the application's.
-        h.register(1, "dev_router.tracer", "exact");
+        // Only the namespaces themselves: a component that merely contains the name is the
+        // application's.
+        h.register(1, "com.dev_router.tracer", "exact");
     }
 
     #[test]

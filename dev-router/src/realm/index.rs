@@ -45,14 +45,15 @@ pub(crate) fn is_valid_pattern(pattern: &Uri, policy: MatchPolicy, rule: UriRule
     }
 }
 
-/// The namespaces that are the router's own: the spec's `wamp.` (meta API) and the message
-/// trace's. Clients may subscribe to them but not register or publish under them.
-pub(crate) const RESERVED: &str = "wamp., dev_router.trace.";
+/// The namespaces that are the router's own: the spec's `wamp.` (meta API) and
+/// `dev_router.` (the message trace, session stats). Clients may subscribe to them but not
+/// register or publish under them.
+pub(crate) const RESERVED: &str = "wamp., dev_router.";
 
 /// Whether `uri` is in a [`RESERVED`] namespace.
 pub(crate) fn is_reserved(uri: &Uri) -> bool {
     let uri = uri.as_str();
-    uri.starts_with("wamp.") || uri.starts_with(crate::trace::NAMESPACE)
+    uri.starts_with("wamp.") || uri.starts_with("dev_router.")
 }
 
 /// IDs by `(pattern, policy)`: a hash lookup for exact patterns, ordered lists for prefix and

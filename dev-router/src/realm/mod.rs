@@ -57,6 +57,9 @@ pub struct Delivery {
     /// The realm has closed `to` (its GOODBYE is `message`) and it has already left: send
     /// what is queued for it, this message last, then close its connection.
     pub closes: bool,
+    /// Monitoring traffic that the message trace leaves out, like its own:
+    /// `dev_router.session.on_stats` EVENTs.
+    pub untraced: bool,
 }
 
 impl Delivery {
@@ -66,6 +69,7 @@ impl Delivery {
             to,
             message,
             closes: false,
+            untraced: false,
         }
     }
 }
@@ -165,6 +169,8 @@ pub struct Realm {
     dealer: Dealer,
     /// The latest time the server gave.
     now: Timestamp,
+    /// When the next `dev_router.session.on_stats` EVENT is due.
+    stats: meta::StatsClock,
 }
 
 /// Per-session state that changes while the session lives.
@@ -173,6 +179,8 @@ struct Activity {
     joined: Timestamp,
     messages_in: u64,
     messages_out: u64,
+    /// `(messages_in, messages_out)` as the last `dev_router.session.on_stats` told.
+    reported: (u64, u64),
     testaments: meta::Testaments,
 }
 
@@ -240,6 +248,7 @@ impl Realm {
             broker: Broker::default(),
             dealer: Dealer::default(),
             now: Timestamp::EPOCH,
+            stats: meta::StatsClock::default(),
         }
     }
 
@@ -290,6 +299,7 @@ impl Realm {
                 joined: self.now,
                 messages_in: 0,
                 messages_out: 0,
+                reported: (0, 0),
                 testaments: meta::Testaments::default(),
             },
         );
@@ -343,6 +353,9 @@ impl Realm {
     /// that goes backwards is ignored.
     pub fn handle_timeout(&mut self, now: Timestamp, out: &mut Vec<Delivery>) {
         self.now = self.now.max(now);
+        if self.next_stats().is_some_and(|next| next <= self.now) {
+            self.publish_stats(out);
+        }
         if self
             .dealer
             .next_deadline()
@@ -361,9 +374,12 @@ impl Realm {
     }
 
     /// When [`Realm::handle_timeout`] must be called next, at the latest: the earliest call
-    /// timeout. `None` when no call has one.
+    /// timeout or `dev_router.session.on_stats` EVENT. `None` when there is neither.
     pub fn next_deadline(&self) -> Option<Timestamp> {
-        self.dealer.next_deadline()
+        match (self.dealer.next_deadline(), self.next_stats()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The latest time given to [`Realm::handle_timeout`].

@@ -51,9 +51,13 @@ use crate::realm::Delivery;
 mod endpoint;
 mod registration;
 mod session;
+mod stats;
 mod subscription;
 mod testament;
 
+pub(super) use stats::StatsClock;
+#[cfg(test)]
+use stats::{ON_STATS, STATS_INTERVAL_MS};
 pub(super) use testament::Testaments;
 
 /// The broker features of the meta API, announced in WELCOME.

@@ -158,6 +158,7 @@ impl Realm {
             to: victim,
             message: Outgoing::new(goodbye),
             closes: true,
+            untraced: false,
         });
         self.remove_session(victim, out);
     }

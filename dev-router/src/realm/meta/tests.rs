@@ -975,3 +975,73 @@ fn other_wamp_procedures_do_not_exist() {
     }
     assert_eq!(h.realm.now(), Timestamp::EPOCH);
 }
+
+/// The records of the `dev_router.session.on_stats` EVENTs in `out`, for `to`, by session:
+/// `(session, messages_in, messages_out)`.
+fn stats_events(out: &[Delivery], to: u64) -> Vec<Vec<(u64, u64, u64)>> {
+    out.iter()
+        .filter(|d| d.to == id(to))
+        .map(|d| {
+            assert!(d.untraced, "stats EVENTs are not traced");
+            let Message::Event { payload, .. } = d.message.message() else {
+                panic!("{d:?}");
+            };
+            let records = payload.args[0].as_list().unwrap();
+            records
+                .iter()
+                .map(|record| {
+                    let record = record.as_dict().unwrap();
+                    let n = |key: &str| record[key].as_u64().unwrap();
+                    (n("session"), n("messages_in"), n("messages_out"))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn stats_are_pushed_once_a_second_while_watched_and_only_when_changed() {
+    let mut h = Harness::new(3);
+    h.at(1_000);
+    assert_eq!(h.realm.next_deadline(), None, "nobody watches: no timer");
+    let subscription = {
+        let out = h.send(
+            3,
+            Message::Subscribe {
+                request: id(1),
+                options: Dict::new(),
+                topic: uri(super::ON_STATS),
+            },
+        );
+        match only(&out, 3) {
+            Message::Subscribed { subscription, .. } => *subscription,
+            other => panic!("{other:?}"),
+        }
+    };
+    // Due at once: the first EVENT has every session that counted anything.
+    assert_eq!(h.realm.next_deadline(), Some(Timestamp::from_millis(1_000)));
+    let out = h.at(1_000);
+    assert_eq!(stats_events(&out, 3), [vec![(3, 1, 1)]]);
+    assert_eq!(
+        h.realm.next_deadline(),
+        Some(Timestamp::from_millis(1_000 + super::STATS_INTERVAL_MS))
+    );
+    // Nothing changed (the EVENT itself counts for nobody): nothing sent.
+    assert!(h.at(2_000).is_empty());
+    // Session 1 publishes; only it is reported, and not before the interval is over.
+    h.publish(1, "com.example.news", Dict::new(), Payload::default());
+    assert!(h.at(2_500).is_empty());
+    let out = h.at(3_000);
+    assert_eq!(stats_events(&out, 3), [vec![(1, 1, 0)]]);
+    // Unsubscribed: no EVENT, no timer.
+    h.send(
+        3,
+        Message::Unsubscribe {
+            request: id(2),
+            subscription,
+        },
+    );
+    h.publish(1, "com.example.news", Dict::new(), Payload::default());
+    assert!(h.at(10_000).is_empty());
+    assert_eq!(h.realm.next_deadline(), None);
+}
