@@ -274,8 +274,22 @@ export interface InvocationDetails {
    * dropped.
    */
   signal: AbortSignal;
+  /**
+   * Present when the caller sends this call in chunks (a progressive call invocation,
+   * `INVOCATION.Details.progress`): `args` and `kwargs` are the first chunk, and this yields
+   * each further chunk as it arrives. It ends after the caller's last chunk, or when the call
+   * is canceled. The handler's return value answers the whole call; chunks that arrive after
+   * it are dropped.
+   */
+  chunks?: AsyncIterable<InvocationChunk>;
   /** `INVOCATION.Details` as sent by the router. */
   raw: Record<string, unknown>;
+}
+
+/** One further chunk of a progressive call invocation (`InvocationDetails.chunks`). */
+export interface InvocationChunk {
+  args: Args;
+  kwargs: Kwargs;
 }
 
 /**

@@ -24,6 +24,34 @@ export class ConnectionError extends Error {
   }
 }
 
+/**
+ * The further chunks of a progressive call invocation (`details.chunks`): an async iterable
+ * of `{ args, kwargs }` that ends after the caller's last chunk, or when the call is canceled.
+ */
+export class Chunks {
+  #queue = [];
+  #done = false;
+  #wake;
+
+  push(args, kwargs) {
+    this.#queue.push({ args, kwargs });
+    this.#wake?.();
+  }
+
+  end() {
+    this.#done = true;
+    this.#wake?.();
+  }
+
+  async *[Symbol.asyncIterator]() {
+    for (;;) {
+      if (this.#queue.length > 0) yield this.#queue.shift();
+      else if (this.#done) return;
+      else await new Promise((resolve) => (this.#wake = resolve));
+    }
+  }
+}
+
 /** A call result; return one from a procedure handler for full control over the answer. */
 export class Result {
   constructor(args, kwargs) {

@@ -49,6 +49,11 @@ async function example(WebSocketImpl: new (url: string, protocols?: string | str
     { match: "prefix", invoke: "roundrobin", discloseCaller: true },
   );
   console.log(registration.id, registration.procedure, registration.active);
+  await session.register("com.example.sum", async (args, _kwargs, details) => {
+    let total = args[0] as number;
+    if (details.chunks) for await (const chunk of details.chunks) total += chunk.args[0] as number;
+    return total;
+  });
 
   const controller = new AbortController();
   const options: CallOptions = {

@@ -389,6 +389,60 @@ describe("advanced profile", () => {
     });
   }
 
+  it("progressive call invocations: a handler receives the caller's chunks", async () => {
+    const out = await inPage(holder.page, async ({ url }) => {
+      const { connect } = window.wamp;
+      const callee = await connect({ url, realm: "realm1", reconnect: false });
+      const seen = [];
+      await callee.register("test.stream.sum", async (args, _kw, details) => {
+        let total = args[0];
+        seen.push({ first: args, streamed: Boolean(details.chunks) });
+        if (details.chunks) {
+          for await (const chunk of details.chunks) {
+            seen.push(chunk);
+            total += chunk.args[0];
+          }
+        }
+        return total;
+      });
+      // The caller speaks WAMP JSON by hand: the client does not send progressive
+      // invocations itself. CALL with progress: true, twice, then the last chunk.
+      const result = await new Promise((resolve, reject) => {
+        const socket = new WebSocket(url, ["wamp.2.json"]);
+        const features = { progressive_call_invocations: true, call_canceling: true };
+        socket.onopen = () => socket.send(JSON.stringify([1, "realm1", { roles: { caller: { features } } }]));
+        socket.onerror = () => reject(new Error("socket error"));
+        socket.onmessage = async ({ data }) => {
+          const message = JSON.parse(data);
+          if (message[0] === 2) {
+            socket.send(JSON.stringify([48, 7, { progress: true }, "test.stream.sum", [1]]));
+            await sleep(30);
+            socket.send(JSON.stringify([48, 7, { progress: true }, "test.stream.sum", [2], { part: 2 }]));
+            await sleep(30);
+            socket.send(JSON.stringify([48, 7, {}, "test.stream.sum", [3]]));
+          } else {
+            socket.close();
+            resolve(message);
+          }
+        };
+      });
+      // A plain call to the same handler: no chunks.
+      const caller = await connect({ url, realm: "realm1", reconnect: false });
+      const plain = await caller.call("test.stream.sum", [5]);
+      await Promise.all([callee.leave(), caller.leave()]);
+      return { seen, result, plain: plain.value };
+    }, { url: router.wsUrl });
+
+    assert.deepEqual(out.seen, [
+      { first: [1], streamed: true },
+      { args: [2], kwargs: { part: 2 } },
+      { args: [3], kwargs: {} },
+      { first: [5], streamed: false },
+    ]);
+    assert.deepEqual(out.result, [50, 7, {}, [6]]);
+    assert.equal(out.plain, 5);
+  });
+
   it("cancellation through an AbortSignal interrupts the callee", async () => {
     const out = await inPage(holder.page, async ({ url }) => {
       const { connect } = window.wamp;

@@ -944,8 +944,13 @@ impl Inner {
         actions: &mut Vec<Action>,
     ) {
         if invocation.continuation {
-            // Further chunks of a progressive call invocation: not supported by this client;
-            // the handler answers from the first chunk.
+            // A further chunk of a progressive call invocation goes to its running handler;
+            // after the answer there is none, and the chunk is dropped.
+            if let Some(state) = self.invocations.get(&invocation.request).cloned() {
+                let more = invocation.progress;
+                let payload = invocation.payload;
+                actions.push(Box::new(move || state.chunk(payload, more)));
+            }
             return;
         }
         let handler = self

@@ -9,11 +9,18 @@ use crate::error::{Error, WampError};
 
 use super::driver::Shared;
 
-/// Whether the caller canceled, and who wants to know.
+/// A listener for the further chunks of a progressive call invocation.
+type ChunkListener = Box<dyn Fn(Payload, bool)>;
+
+/// Whether the caller canceled, and who wants to know; further chunks of a progressive call
+/// invocation, and who receives them.
 #[derive(Default)]
 pub(crate) struct InvocationState {
     interrupted: Cell<bool>,
     on_interrupt: RefCell<Vec<Box<dyn FnOnce()>>>,
+    /// Chunks that arrived before anyone listened, each with "more follow".
+    chunks: RefCell<Vec<(Payload, bool)>>,
+    on_chunk: RefCell<Option<ChunkListener>>,
 }
 
 impl InvocationState {
@@ -25,6 +32,15 @@ impl InvocationState {
         let callbacks = std::mem::take(&mut *self.on_interrupt.borrow_mut());
         for callback in callbacks {
             callback();
+        }
+    }
+
+    /// A further chunk of a progressive call invocation; `more`: others follow.
+    pub(crate) fn chunk(&self, payload: Payload, more: bool) {
+        // `try_borrow`: a listener being replaced right now gets the chunk with the rest.
+        match self.on_chunk.try_borrow().as_deref() {
+            Ok(Some(listener)) => listener(payload, more),
+            _ => self.chunks.borrow_mut().push((payload, more)),
         }
     }
 }
@@ -76,6 +92,24 @@ impl Invocation {
     /// Whether the caller accepts progressive results.
     pub fn receive_progress(&self) -> bool {
         self.info.receive_progress
+    }
+
+    /// Whether the caller sends this call in chunks (a progressive call invocation,
+    /// `INVOCATION.Details.progress`): [`on_chunk`](Invocation::on_chunk) receives the
+    /// chunks after this first one.
+    pub fn is_progressive(&self) -> bool {
+        self.info.progress
+    }
+
+    /// Receives the further chunks of a progressive call invocation, each with whether more
+    /// follow (`false` for the caller's last chunk); chunks that came before are passed at
+    /// once. Chunks that arrive after the answer are dropped, as the spec says.
+    pub fn on_chunk(&self, listener: impl Fn(Payload, bool) + 'static) {
+        let early = std::mem::take(&mut *self.state.chunks.borrow_mut());
+        for (payload, more) in early {
+            listener(payload, more);
+        }
+        *self.state.on_chunk.borrow_mut() = Some(Box::new(listener));
     }
 
     /// Whether the caller canceled the call (or the session ended). The caller has its

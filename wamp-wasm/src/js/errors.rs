@@ -17,6 +17,7 @@ use super::convert::{ConvertError, dict_to_js, list_to_js};
 
 struct Classes {
     wamp_error: Function,
+    chunks: Function,
     connection_error: Function,
     result: Function,
 }
@@ -27,10 +28,16 @@ thread_local! {
 
 // Hands over the package's JavaScript classes; the npm package calls it once at start-up.
 #[wasm_bindgen(js_name = __install)]
-pub fn install(wamp_error: Function, connection_error: Function, result: Function) {
+pub fn install(
+    wamp_error: Function,
+    connection_error: Function,
+    result: Function,
+    chunks: Function,
+) {
     CLASSES.with(|classes| {
         *classes.borrow_mut() = Some(Classes {
             wamp_error,
+            chunks,
             connection_error,
             result,
         });
@@ -131,6 +138,12 @@ pub(crate) fn result_object(result: &CallResult) -> JsValue {
         });
     set(&made, "details", &dict_to_js(&result.details));
     made
+}
+
+/// A new `Chunks` (the package's async iterable of progressive invocation chunks, with
+/// `push(args, kwargs)` and `end()`), if the package installed its classes.
+pub(crate) fn new_chunks() -> Option<JsValue> {
+    class(|c| &c.chunks).and_then(|class| Reflect::construct(&class, &Array::new()).ok())
 }
 
 /// Whether `value` is a `Result` the application built.

@@ -16,7 +16,7 @@ use crate::error::{Error, WampError};
 
 use super::bindings::{AbortController, console_error};
 use super::convert::{dict_from_js, dict_to_js, list_from_js, list_to_js, value_from_js};
-use super::errors::{convert_error, is_result, is_wamp_error, to_js_error};
+use super::errors::{convert_error, is_result, is_wamp_error, new_chunks, to_js_error};
 use super::when_settled;
 
 pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
@@ -101,6 +101,9 @@ pub(crate) fn invocation_handler(handler: Function) -> impl Fn(Invocation) + 'st
             &JsValue::from_bool(info.receive_progress),
         );
         set(&details, "raw", &dict_to_js(&info.details));
+        if invocation.is_progressive() {
+            stream_chunks(&invocation, &details);
+        }
         let controller = AbortController::new();
         set(&details, "signal", &controller.signal());
         invocation.on_interrupt(move || controller.abort());
@@ -121,6 +124,30 @@ pub(crate) fn invocation_handler(handler: Function) -> impl Fn(Invocation) + 'st
             Ok(value) => answer(&pending, Ok(value)),
         }
     }
+}
+
+/// `details.chunks` of a progressive call invocation: each further chunk is pushed as it
+/// arrives; the iteration ends after the caller's last chunk or an interrupt.
+fn stream_chunks(invocation: &Invocation, details: &JsValue) {
+    let Some(chunks) = new_chunks() else {
+        return;
+    };
+    set(details, "chunks", &chunks);
+    let method = |name: &str| field(&chunks, name).dyn_into::<Function>().ok();
+    let (Some(push), Some(end)) = (method("push"), method("end")) else {
+        return;
+    };
+    let target = chunks.clone();
+    let finish = end.clone();
+    invocation.on_chunk(move |payload, more| {
+        let args: JsValue = list_to_js(&payload.args).into();
+        let kwargs: JsValue = dict_to_js(&payload.kwargs).into();
+        let _ = push.call2(&target, &args, &kwargs);
+        if !more {
+            let _ = finish.call0(&target);
+        }
+    });
+    invocation.on_interrupt(move || drop(end.call0(&chunks)));
 }
 
 /// Answers the invocation with what the handler returned or threw.
