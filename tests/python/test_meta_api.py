@@ -273,34 +273,50 @@ async def test_meta_topics_are_reserved_for_the_router(router, transport):
         assert raised.value.error == "wamp.error.invalid_uri"
 
 
-async def test_session_stats_are_pushed_without_polling(router, transport):
-    """``dev_router.session.on_stats``: once a second, the counters of the sessions whose
-    counters changed, the same numbers ``wamp.session.get`` gives."""
-    async with joined(router, transport) as watcher, joined(router, transport) as busy:
+async def test_session_stats_are_pushed_without_polling(router, transport, prefix):
+    """``dev_router.session.on_stats``: once a second, the counters that changed (messages
+    per session, calls per registration, events per subscription), the same numbers
+    ``wamp.*.get`` gives."""
+    procedure = f"{prefix}.add"
+    async with (
+        joined(router, transport) as watcher,
+        joined(router, transport) as busy,
+        joined(router, transport) as callee,
+    ):
+        registration = await within(callee.register(lambda a, b: a + b, procedure))
         inbox = await meta_events(watcher, "dev_router.session.on_stats")
-        for _ in range(3):
-            await within(busy.call("wamp.session.count"))
+        for n in range(3):
+            assert await within(busy.call(procedure, n, 1)) == n + 1
 
-        def counters_of_busy(records):
+        def busy_counters(kwargs):
+            records = kwargs["sessions"]
+            assert all(set(r) == {"session", "messages_in", "messages_out"} for r in records)
             return next(
                 ((r["messages_in"], r["messages_out"]) for r in records if r["session"] == busy.session_id),
                 None,
             )
 
-        counters = None
-        while counters != (3, 3):
-            args, _, _ = await inbox.next()
-            (records,) = args
-            assert all(set(r) == {"session", "messages_in", "messages_out"} for r in records)
-            counters = counters_of_busy(records) or counters
+        def calls(kwargs):
+            return next(
+                (r["calls"] for r in kwargs["registrations"] if r["registration"] == registration.id),
+                None,
+            )
+
+        counters, seen_calls = None, None
+        while counters != (3, 3) or seen_calls != 3:
+            args, kwargs, _ = await inbox.next()
+            assert args == [] and set(kwargs) == {"sessions", "registrations", "subscriptions"}
+            counters = busy_counters(kwargs) or counters
+            seen_calls = calls(kwargs) or seen_calls
         details = await within(watcher.call("wamp.session.get", busy.session_id))
         assert (details["dev_router"]["messages_in"], details["dev_router"]["messages_out"]) == (3, 3)
-        # Nothing changed since: no event about it (the other sessions of the shared router
-        # may still show up).
+        details = await within(watcher.call("wamp.registration.get", registration.id))
+        assert details["dev_router"]["calls"] == 3
+        # Nothing changed since: no news of them (other tests' sessions may show up).
         await asyncio.sleep(1.2)
         while not inbox.is_empty():
-            args, _, _ = await inbox.next()
-            assert counters_of_busy(args[0]) is None
+            _, kwargs, _ = await inbox.next()
+            assert busy_counters(kwargs) is None and calls(kwargs) is None
         with pytest.raises(ApplicationError) as raised:
             await within(busy.publish("dev_router.session.on_stats", [], options=ACK))
         assert raised.value.error == "wamp.error.invalid_uri"

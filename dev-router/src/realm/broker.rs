@@ -407,6 +407,26 @@ impl Broker {
         self.deliver(topic, publication, &Dict::new(), payload, |_| true, out);
     }
 
+    /// [`Broker::publish_meta`] for monitoring traffic, which the subscriptions' event
+    /// counters leave out (so that reporting the counters does not change them).
+    pub(crate) fn publish_uncounted(
+        &mut self,
+        topic: &Uri,
+        publication: Id,
+        payload: Payload,
+        out: &mut Vec<Delivery>,
+    ) {
+        let start = out.len();
+        self.deliver(topic, publication, &Dict::new(), payload, |_| true, out);
+        for delivery in out.get(start..).unwrap_or_default() {
+            if let Message::Event { subscription, .. } = delivery.message.message()
+                && let Some(subscription) = self.subscriptions.get_mut(subscription)
+            {
+                subscription.events = subscription.events.saturating_sub(1);
+            }
+        }
+    }
+
     /// One EVENT per subscription matching `topic` with at least one subscriber that
     /// `admits`, shared by all of them.
     fn deliver(

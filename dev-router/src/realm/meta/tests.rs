@@ -976,9 +976,14 @@ fn other_wamp_procedures_do_not_exist() {
     assert_eq!(h.realm.now(), Timestamp::EPOCH);
 }
 
-/// The records of the `dev_router.session.on_stats` EVENTs in `out`, for `to`, by session:
-/// `(session, messages_in, messages_out)`.
-fn stats_events(out: &[Delivery], to: u64) -> Vec<Vec<(u64, u64, u64)>> {
+/// What each `dev_router.session.on_stats` EVENT in `out` for `to` reports:
+/// `(sessions as (session, in, out), registrations as (id, calls), subscriptions as (id,
+/// events))`.
+#[allow(clippy::type_complexity, reason = "a test's view of the kwargs")]
+fn stats_events(
+    out: &[Delivery],
+    to: u64,
+) -> Vec<(Vec<(u64, u64, u64)>, Vec<(u64, u64)>, Vec<(u64, u64)>)> {
     out.iter()
         .filter(|d| d.to == id(to))
         .map(|d| {
@@ -986,15 +991,21 @@ fn stats_events(out: &[Delivery], to: u64) -> Vec<Vec<(u64, u64, u64)>> {
             let Message::Event { payload, .. } = d.message.message() else {
                 panic!("{d:?}");
             };
-            let records = payload.args[0].as_list().unwrap();
-            records
+            let list = |key: &str| payload.kwargs[key].as_list().unwrap().clone();
+            let n = |record: &Value, key: &str| record.as_dict().unwrap()[key].as_u64().unwrap();
+            let sessions = list("sessions")
                 .iter()
-                .map(|record| {
-                    let record = record.as_dict().unwrap();
-                    let n = |key: &str| record[key].as_u64().unwrap();
-                    (n("session"), n("messages_in"), n("messages_out"))
-                })
-                .collect()
+                .map(|r| (n(r, "session"), n(r, "messages_in"), n(r, "messages_out")))
+                .collect();
+            let registrations = list("registrations")
+                .iter()
+                .map(|r| (n(r, "registration"), n(r, "calls")))
+                .collect();
+            let subscriptions = list("subscriptions")
+                .iter()
+                .map(|r| (n(r, "subscription"), n(r, "events")))
+                .collect();
+            (sessions, registrations, subscriptions)
         })
         .collect()
 }
@@ -1002,37 +1013,48 @@ fn stats_events(out: &[Delivery], to: u64) -> Vec<Vec<(u64, u64, u64)>> {
 #[test]
 fn stats_are_pushed_once_a_second_while_watched_and_only_when_changed() {
     let mut h = Harness::new(3);
+    let news = h.subscribe(2, "com.example.news", "exact");
     h.at(1_000);
     assert_eq!(h.realm.next_deadline(), None, "nobody watches: no timer");
-    let subscription = {
-        let out = h.send(
-            3,
-            Message::Subscribe {
-                request: id(1),
-                options: Dict::new(),
-                topic: uri(super::ON_STATS),
-            },
-        );
-        match only(&out, 3) {
-            Message::Subscribed { subscription, .. } => *subscription,
-            other => panic!("{other:?}"),
-        }
+    let out = h.send(
+        3,
+        Message::Subscribe {
+            request: id(1),
+            options: Dict::new(),
+            topic: uri(super::ON_STATS),
+        },
+    );
+    let subscription = match only(&out, 3) {
+        Message::Subscribed { subscription, .. } => *subscription,
+        other => panic!("{other:?}"),
     };
-    // Due at once: the first EVENT has every session that counted anything.
+    // Due at once: the first EVENT has everything that counted anything.
     assert_eq!(h.realm.next_deadline(), Some(Timestamp::from_millis(1_000)));
     let out = h.at(1_000);
-    assert_eq!(stats_events(&out, 3), [vec![(3, 1, 1)]]);
+    assert_eq!(
+        stats_events(&out, 3),
+        [(vec![(2, 1, 1), (3, 1, 1)], vec![], vec![])]
+    );
     assert_eq!(
         h.realm.next_deadline(),
         Some(Timestamp::from_millis(1_000 + super::STATS_INTERVAL_MS))
     );
-    // Nothing changed (the EVENT itself counts for nobody): nothing sent.
+    // Nothing changed (the EVENT itself counts for nobody, nor for its subscription).
     assert!(h.at(2_000).is_empty());
-    // Session 1 publishes; only it is reported, and not before the interval is over.
+    // Session 1 publishes, 2 gets the event; not reported before the interval is over.
     h.publish(1, "com.example.news", Dict::new(), Payload::default());
     assert!(h.at(2_500).is_empty());
     let out = h.at(3_000);
-    assert_eq!(stats_events(&out, 3), [vec![(1, 1, 0)]]);
+    assert_eq!(
+        stats_events(&out, 3),
+        [(vec![(1, 1, 0), (2, 1, 2)], vec![], vec![(news.get(), 1)])]
+    );
+    let registration = h.register(2, "com.example.add", "exact");
+    h.call(1, 5, "com.example.add", Dict::new());
+    let out = h.at(4_000);
+    let (_, registrations, subscriptions) = stats_events(&out, 3).remove(0);
+    assert_eq!(registrations, [(registration.get(), 1)]);
+    assert_eq!(subscriptions, []);
     // Unsubscribed: no EVENT, no timer.
     h.send(
         3,
