@@ -5,6 +5,7 @@
 //
 //   node bench.mjs [--smoke] [--runs N] [--warmup S] [--duration S] [--in-flight N]
 //                  [--window N] [--only LIB,...] [--output FILE] [--profile LIB:SERIALIZER,...]
+//                  [--package DIR]
 //
 // Workloads, per library and serializer, in a fresh page each run: RPC calls/s with 16 calls
 // in flight (one caller, one callee, in the page), then events/s received by a subscriber
@@ -60,6 +61,7 @@ function options() {
       only: { type: "string" },
       output: { type: "string" },
       profile: { type: "string" },
+      package: { type: "string" },
     },
   });
   const smoke = values.smoke;
@@ -84,6 +86,9 @@ function options() {
     configs: CONFIGS.filter((config) => !only || only.includes(config.library)),
     output: values.output,
     profile: values.profile,
+    // Another copy of the wamp-wasm package under tests/browser-bench, e.g. one whose .wasm
+    // keeps its function names for --profile (README.md says how to make it).
+    packageDir: values.package && path.resolve(BENCH_DIR, values.package),
   };
 }
 
@@ -196,8 +201,8 @@ async function bundleSizes(bundles, wampWasm) {
   const wasm = [...new Set(wampWasm.fetched.filter((file) => file.endsWith(".wasm")))].map(
     (pathname) => path.join(BENCH_DIR, decodeURIComponent(pathname)),
   );
-  if (!wasm.length) throw new Error("the wamp-wasm page fetched no .wasm file");
-  const wasmNames = wasm.map((file) => path.basename(file)).join(" + ");
+  // No .wasm fetched: the package inlines its wasm into the JavaScript.
+  const wasmNames = wasm.length ? wasm.map((file) => path.basename(file)).join(" + ") : "no .wasm fetched";
   return [
     {
       library: "wamp-wasm",
@@ -324,8 +329,12 @@ function report({ opts, results, sizes, meta }) {
 
 async function main() {
   const opts = options();
-  const packageDir = installedPackage(BENCH_DIR);
-  const entry = browserEntry(packageDir);
+  const packageDir = opts.packageDir ?? installedPackage(BENCH_DIR);
+  if (path.relative(BENCH_DIR, packageDir).startsWith("..")) {
+    throw new Error(`--package must be a directory under ${BENCH_DIR}, which the pages are served from`);
+  }
+  const packageEntry = browserEntry(packageDir);
+  const entry = path.relative(BENCH_DIR, path.join(packageDir, packageEntry)).split(path.sep).join("/");
   const meta = {
     date: new Date().toISOString(),
     cpus: os.cpus().length,
@@ -394,7 +403,7 @@ async function main() {
     }
 
     const sizes = wampWasmFetched.length
-      ? await bundleSizes(bundles, { packageDir, entry, fetched: wampWasmFetched })
+      ? await bundleSizes(bundles, { packageDir, entry: packageEntry, fetched: wampWasmFetched })
       : null;
 
     for (const target of opts.profile?.split(",") ?? []) {

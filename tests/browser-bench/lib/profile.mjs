@@ -21,6 +21,17 @@ function selfTimes(profile) {
   return times;
 }
 
+/**
+ * A wasm function's Rust module, two path segments deep (`wamp_wasm::codec`,
+ * `alloc::collections`), when the .wasm keeps its names; `null` for an unnamed one.
+ */
+function rustModule(functionName) {
+  if (!functionName.includes("::")) return null;
+  // `<dlmalloc[e24a...]::dlmalloc::Dlmalloc<...>>::malloc`, `wamp_wasm::codec::json::write::h3d2b...`
+  const path = functionName.replace(/^<+/, "").replace(/\[[0-9a-f]+\]/g, "").split(/::|</);
+  return path.slice(0, 2).join("::");
+}
+
 function category({ functionName, url }) {
   if (/^\((idle|program|garbage collector)\)$/.test(functionName)) return functionName;
   if (url.startsWith("wasm://") || url.endsWith(".wasm")) return "wasm";
@@ -50,11 +61,14 @@ export async function profileRpc(page, args, name) {
   const total = [...times.values()].reduce((sum, ms) => sum + ms, 0);
   const byCategory = new Map();
   const byFunction = new Map();
+  const byModule = new Map();
   for (const node of profile.nodes) {
     const ms = times.get(node.id) ?? 0;
     if (!ms) continue;
     const group = category(node.callFrame);
     byCategory.set(group, (byCategory.get(group) ?? 0) + ms);
+    const module = group === "wasm" ? rustModule(node.callFrame.functionName) : null;
+    if (module) byModule.set(module, (byModule.get(module) ?? 0) + ms);
     const where = node.callFrame.url ? path.basename(node.callFrame.url) : "";
     const label = `${node.callFrame.functionName || "(anonymous)"} ${where}`.trim();
     byFunction.set(label, (byFunction.get(label) ?? 0) + ms);
@@ -71,6 +85,9 @@ export async function profileRpc(page, args, name) {
     ...top(byCategory, 12),
     "functions with the most self time:",
     ...top(byFunction, 25),
+    ...(byModule.size
+      ? ["wasm self time by Rust module (share of all sampled time):", ...top(byModule, 12)]
+      : []),
   ].join("\n");
 }
 

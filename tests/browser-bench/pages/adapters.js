@@ -19,9 +19,12 @@ function loadScript(src) {
   });
 }
 
-/** wamp-wasm as installed in node_modules, `entry` from its package.json `exports`. */
+/**
+ * wamp-wasm as installed in node_modules (or another copy of the package here): `entry`
+ * is its browser entry from its package.json `exports`, relative to tests/browser-bench.
+ */
 async function wampWasm({ entry }) {
-  const wamp = await import(`../node_modules/wamp-wasm/${entry}`);
+  const wamp = await import(`../${entry}`);
   return {
     version: "wamp-wasm",
     async connect({ url, realm, serializer }) {

@@ -1,5 +1,6 @@
 // The workloads, written once for every library (adapters.js): `?lib=NAME` picks the
-// library (`&entry=` names wamp-wasm's browser entry), and bench.mjs drives
+// library (`&entry=` names wamp-wasm's browser entry, relative to tests/browser-bench), and
+// bench.mjs drives
 // `window.bench.rpc(options)` and `window.bench.events(options)` through page.evaluate.
 //
 // Both workloads run their two sessions in this one page: caller and callee, or publisher
