@@ -5,8 +5,6 @@
 //! which keeps Rust's float formatting and parsing out of the module; natively (in tests),
 //! by Rust. Both round-trip every finite `f64` exactly.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use wamp_proto::{Dict, List, ProtocolError, Value};
 
 use super::{check_depth, integer, malformed};
@@ -32,7 +30,7 @@ fn write(out: &mut String, value: &Value) {
         Value::Bytes(bytes) => {
             let mut text = String::with_capacity(1 + bytes.len().div_ceil(3) * 4);
             text.push('\0');
-            BASE64.encode_string(bytes, &mut text);
+            super::base64::encode(bytes, &mut text);
             write_str(out, &text);
         }
         Value::List(list) => {
@@ -174,10 +172,9 @@ impl Reader<'_> {
             Some(b'"') => {
                 let text = self.string()?;
                 match text.strip_prefix('\0') {
-                    Some(encoded) => BASE64
-                        .decode(encoded)
+                    Some(encoded) => super::base64::decode(encoded)
                         .map(Value::Bytes)
-                        .map_err(|_| self.error("invalid base64 after \\u0000")),
+                        .ok_or_else(|| self.error("invalid base64 after \\u0000")),
                     None => Ok(Value::Str(text)),
                 }
             }

@@ -10,6 +10,7 @@
 //! [`wire::to_value`]: wamp_proto::wire::to_value
 //! [`wire::from_value`]: wamp_proto::wire::from_value
 
+mod base64;
 mod cbor;
 mod json;
 mod msgpack;
