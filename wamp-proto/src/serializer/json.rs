@@ -2,6 +2,7 @@
 
 use serde::de::DeserializeSeed;
 
+use super::json_read;
 use super::value_serde::{MessageRef, ValueRef, ValueSeed};
 use crate::error::ProtocolError;
 use crate::message::Message;
@@ -28,7 +29,16 @@ pub(super) fn encode_value(value: &Value) -> Vec<u8> {
     out
 }
 
+/// Decodes one value: [`json_read::read_value`] first, which reads valid input about twice
+/// as fast; `serde_json` for what it gives up on, which decides the error.
 pub(super) fn decode_value(bytes: &[u8]) -> Result<Value, ProtocolError> {
+    match json_read::read_value(bytes) {
+        Ok(value) => Ok(value),
+        Err(json_read::Unsupported) => decode_value_with_serde(bytes),
+    }
+}
+
+pub(super) fn decode_value_with_serde(bytes: &[u8]) -> Result<Value, ProtocolError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = ValueSeed::<true>::top()
         .deserialize(&mut deserializer)

@@ -26,6 +26,7 @@ use crate::value::Value;
 
 mod cbor;
 mod json;
+mod json_read;
 mod msgpack;
 mod value_serde;
 
