@@ -382,6 +382,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Prefixed<S> {
             let count = self.prefix.len().min(buf.remaining());
             buf.put_slice(&self.prefix[..count]);
             self.prefix.advance(count);
+            if !self.prefix.has_remaining() {
+                // An empty `Bytes` still holds the whole request head's buffer; let it go
+                // rather than keep it for the connection's life.
+                self.prefix = Bytes::new();
+            }
             return Poll::Ready(Ok(()));
         }
         Pin::new(&mut self.inner).poll_read(cx, buf)

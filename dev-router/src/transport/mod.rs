@@ -107,14 +107,25 @@ pub(crate) async fn serve<T: Transport>(
     let cut_off = session.cut_off_token();
     let closed = session.close_token();
     let hello_deadline = tokio::time::sleep(HANDSHAKE_TIMEOUT);
-    tokio::pin!(hello_deadline);
+    // Made once, not on every turn of the loop: a fresh `cancelled()` future registers
+    // with its token (a lock) when first polled and deregisters when dropped, three tokens
+    // per turn, and a busy connection turns once per batch written.
+    let cut_off_signal = cut_off.cancelled();
+    let shutdown_signal = shutdown.cancelled();
+    let closed_signal = closed.cancelled();
+    tokio::pin!(
+        hello_deadline,
+        cut_off_signal,
+        shutdown_signal,
+        closed_signal
+    );
     let exit = loop {
         tokio::select! {
             biased;
-            () = cut_off.cancelled() => break Exit::CutOff(session.cut_off()),
-            () = shutdown.cancelled() => break Exit::Shutdown,
+            () = &mut cut_off_signal => break Exit::CutOff(session.cut_off()),
+            () = &mut shutdown_signal => break Exit::Shutdown,
             // Killed through the meta API: the GOODBYE is queued last; send it, then close.
-            () = closed.cancelled() => break Exit::Close { last: None, ending: Ending::Normal },
+            () = &mut closed_signal => break Exit::Close { last: None, ending: Ending::Normal },
             () = &mut hello_deadline, if session.is_establishing() => {
                 if let Step::Close { last, ending } = session.handle_hello_timeout(HANDSHAKE_TIMEOUT) {
                     break Exit::Close { last, ending };
@@ -125,8 +136,8 @@ pub(crate) async fn serve<T: Transport>(
                 // must still get through.
                 let written = tokio::select! {
                     written = write_batch(&mut transport, serializer, first, &mut queue) => written,
-                    () = cut_off.cancelled() => Ok(()),
-                    () = shutdown.cancelled() => Ok(()),
+                    () = &mut cut_off_signal => Ok(()),
+                    () = &mut shutdown_signal => Ok(()),
                 };
                 if let Err(error) = written {
                     tracing::debug!(session = ?session.id(), %error, "write failed");
@@ -161,7 +172,9 @@ pub(crate) async fn serve<T: Transport>(
         // Leaves the realm now (if not yet), so that nothing more is queued for this session.
         session.close();
     }
-    let closing = async {
+    // Boxed: the closing handshake's futures are large, and inline they would make every
+    // connection's future (allocated for its whole life) larger by kilobytes.
+    let closing = Box::pin(async {
         match exit {
             Exit::Close { last, ending } => {
                 drain_queue(&mut transport, serializer, &mut queue).await;
@@ -183,7 +196,7 @@ pub(crate) async fn serve<T: Transport>(
             Exit::PeerClosed => transport.close(Ending::Normal).await,
             Exit::Gone => {}
         }
-    };
+    });
     if tokio::time::timeout(CLOSE_TIMEOUT, closing).await.is_err() {
         tracing::debug!("closing timed out; dropping the connection");
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
@@ -24,14 +25,17 @@ use crate::session::{Ending, Session};
 
 type Stream = Prefixed<TcpStream>;
 
-/// tungstenite's read buffer per connection. Its default, 128 KiB, costs twice: the buffer
-/// is allocated at that size, and every read zero-fills all of its free space first
+/// tungstenite's read buffer per connection, and the most one read takes: 1 KiB, about 15
+/// small messages a read. Its default, 128 KiB, costs twice: the buffer is allocated at
+/// that size, and every read first zero-fills all of its free space
 /// (`FrameCodec::read_in`), so every page is resident and every wake-up of a connection
-/// task clears 128 KiB. Frames larger than this still arrive (the buffer grows for them);
-/// a busy reader only makes a few more `read` calls.
-const READ_BUFFER_SIZE: usize = 4 * 1024;
-/// How much tungstenite buffers before it writes on its own; a batch ends with a flush
-/// anyway ([`super::serve`]), so this only splits very large batches.
+/// task clears 128 KiB. At 1 KiB, 10,000 sessions fit in 100 MiB; the price is more
+/// `read` calls for large messages (a 1 MiB message takes a thousand), which a development
+/// router rarely sees.
+const READ_BUFFER_SIZE: usize = 1024;
+/// How much is buffered before it is written, even within a batch (which ends with a flush
+/// anyway, [`super::serve`]): this only splits very large batches. For our own buffer and
+/// for tungstenite's (which only carries its own control frames).
 const WRITE_BUFFER_SIZE: usize = 64 * 1024;
 
 /// Serves one connection on the WebSocket port, from its first byte to its close; plain
@@ -47,8 +51,12 @@ pub(crate) async fn accept(
         Ok(local) => local,
         Err(_) => return,
     };
+    // Each phase's future is boxed: a task's future is allocated at the size of its largest
+    // state for the connection's whole life, and inline the request head's read buffer and
+    // the WebSocket handshake made that 7 KiB per session.
+    let read_head = Box::pin(http::read_head(&mut stream));
     let head = tokio::select! {
-        head = tokio::time::timeout(HANDSHAKE_TIMEOUT, http::read_head(&mut stream)) => head,
+        head = tokio::time::timeout(HANDSHAKE_TIMEOUT, read_head) => head,
         () = shutdown.cancelled() => return,
     };
     let (head, bytes) = match head {
@@ -65,15 +73,15 @@ pub(crate) async fn accept(
     match http::route(&head, local, &inspector) {
         Route::Plain(response) => {
             tracing::debug!(%remote, method = %head.method, path = %head.path, status = response.status, "plain HTTP");
-            http::send_plain(stream, &head, &response).await;
+            Box::pin(http::send_plain(stream, &head, &response)).await;
         }
         Route::File(path) => {
             tracing::debug!(%remote, method = %head.method, path = %head.path, "inspector file");
-            http::send_file(stream, &head, path, local).await;
+            Box::pin(http::send_file(stream, &head, path, local)).await;
         }
         Route::WebSocket => {
             let stream = Prefixed::new(bytes, stream);
-            upgrade(stream, remote, router, shutdown).await;
+            Box::pin(upgrade(stream, remote, router, shutdown)).await;
         }
     }
 }
@@ -98,7 +106,11 @@ async fn upgrade(
     let mut chosen = None;
     let callback =
         |request: &Request, response: Response| negotiate(request, response, &mut chosen);
-    let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config));
+    let handshake = Box::pin(tokio_tungstenite::accept_hdr_async_with_config(
+        stream,
+        callback,
+        Some(config),
+    ));
     let ws = tokio::select! {
         ws = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake) => ws,
         () = shutdown.cancelled() => return,
@@ -124,8 +136,10 @@ async fn upgrade(
         ws,
         limit,
         text: serializer.is_text(),
+        out: Vec::new(),
+        written: 0,
     };
-    super::serve(transport, session, queue, shutdown).await;
+    Box::pin(super::serve(transport, session, queue, shutdown)).await;
 }
 
 /// Picks the first WAMP subprotocol the client offers, in its order of preference, and
@@ -171,11 +185,26 @@ fn negotiate(
 }
 
 /// An established WAMP WebSocket connection.
+///
+/// tungstenite reads frames and writes its own control frames (pong, close); the router's
+/// messages it does not write: [`Transport::feed`] frames them into `out` (a server's
+/// frames are unmasked: a header and the encoded bytes as they are), and
+/// [`Transport::flush`] writes `out` to the socket. That spares a copy into tungstenite's
+/// `Frame`, a UTF-8 check of the same EVENT once per subscriber, and tungstenite's write
+/// buffer, which keeps its largest size for the connection's life. The two writers never
+/// interleave inside a frame: `flush` first has tungstenite finish writing whatever it has
+/// (a pong it began while reading), and tungstenite only writes while reading or closing,
+/// which never happens while `out` is partly written (a batch is written to the end before
+/// the connection reads again, and `close` flushes `out` first).
 struct WebSocketTransport {
     ws: WebSocketStream<Stream>,
     limit: usize,
     /// JSON travels in text frames, the binary serializers in binary frames.
     text: bool,
+    /// Frames fed and not yet written.
+    out: Vec<u8>,
+    /// How much of `out` is already written (a write the peer's window cut short).
+    written: usize,
 }
 
 impl Transport for WebSocketTransport {
@@ -198,22 +227,34 @@ impl Transport for WebSocketTransport {
     }
 
     async fn feed(&mut self, message: Bytes) -> Result<(), TransportError> {
-        let frame = if self.text {
-            // A clone of `Bytes` is a reference-count bump. Invalid UTF-8 cannot come out of
-            // the JSON serializer; a binary frame is still better than dropping the message.
-            match Utf8Bytes::try_from(message.clone()) {
-                Ok(text) => Frame::Text(text),
-                Err(_) => Frame::Binary(message),
-            }
+        // The JSON serializer writes UTF-8 only (it encodes Rust strings), so its messages
+        // go out as text frames unchecked.
+        let opcode = if self.text {
+            OpCode::Text
         } else {
-            Frame::Binary(message)
+            OpCode::Binary
         };
-        self.ws.feed(frame).await?;
+        frame_into(&mut self.out, opcode, &message);
+        if self.out.len() >= WRITE_BUFFER_SIZE {
+            self.flush().await?;
+        }
         Ok(())
     }
 
     async fn flush(&mut self) -> Result<(), TransportError> {
+        // Whatever tungstenite began (see the type's documentation), to its end.
         self.ws.flush().await?;
+        while self.written < self.out.len() {
+            let written = self.ws.get_mut().write(&self.out[self.written..]).await?;
+            if written == 0 {
+                return Err(std::io::Error::from(std::io::ErrorKind::WriteZero).into());
+            }
+            self.written += written;
+        }
+        // Freed, not kept: an idle session then holds no write buffer at all, and one
+        // allocation per batch is little beside the write itself.
+        self.written = 0;
+        self.out = Vec::new();
         Ok(())
     }
 
@@ -222,6 +263,10 @@ impl Transport for WebSocketTransport {
     }
 
     async fn close(&mut self, ending: Ending) {
+        // Our frames before tungstenite's Close.
+        if self.flush().await.is_err() {
+            return;
+        }
         let code = match ending {
             Ending::Normal => CloseCode::Normal,
             Ending::ProtocolViolation => CloseCode::Protocol,
@@ -239,6 +284,31 @@ impl Transport for WebSocketTransport {
             .await;
         linger(self.ws.get_mut()).await;
     }
+}
+
+/// The first octet of a final frame (FIN set, no extension bits) with this opcode.
+#[derive(Debug, Clone, Copy)]
+enum OpCode {
+    Text = 0x81,
+    Binary = 0x82,
+}
+
+/// Appends one unmasked, unfragmented frame carrying `payload` (RFC 6455, section 5.2).
+fn frame_into(out: &mut Vec<u8>, opcode: OpCode, payload: &[u8]) {
+    let length = payload.len();
+    out.reserve(10 + length);
+    out.push(opcode as u8);
+    if length < 126 {
+        // Fits in 7 bits.
+        out.push(length as u8);
+    } else if let Ok(length) = u16::try_from(length) {
+        out.push(126);
+        out.extend_from_slice(&length.to_be_bytes());
+    } else {
+        out.push(127);
+        out.extend_from_slice(&(length as u64).to_be_bytes());
+    }
+    out.extend_from_slice(payload);
 }
 
 impl WebSocketTransport {
@@ -269,5 +339,84 @@ impl WebSocketTransport {
                 Inbound::Closed
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn frames_are_what_tungstenite_reads() {
+        use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
+        for (length, header) in [(0, 2), (125, 2), (126, 4), (65_535, 4), (65_536, 10)] {
+            let payload = vec![b'x'; length];
+            let mut out = vec![9u8];
+            frame_into(&mut out, OpCode::Text, &payload);
+            assert_eq!(out.len(), 1 + header + length);
+            let mut cursor = std::io::Cursor::new(&out[1..]);
+            let (parsed, parsed_length) = FrameHeader::parse(&mut cursor).unwrap().unwrap();
+            assert_eq!(parsed_length, length as u64);
+            assert_eq!(cursor.position(), header as u64);
+            assert!(parsed.is_final && parsed.mask.is_none());
+            assert_eq!(u8::from(parsed.opcode), 1);
+            assert_eq!(&out[1 + header..], &payload[..]);
+        }
+        let mut out = Vec::new();
+        frame_into(&mut out, OpCode::Binary, b"ab");
+        assert_eq!(out, [0x82, 2, b'a', b'b']);
+    }
+
+    /// A connection task's future is allocated at its largest state for the connection's
+    /// whole life: it must stay small (each phase is boxed), or 10,000 sessions pay for it.
+    #[tokio::test]
+    async fn a_connection_future_stays_small() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (stream, remote) = listener.accept().await.unwrap();
+        let router = Arc::new(Router::new(&Config::default()));
+        let connection = accept(
+            stream,
+            remote,
+            router,
+            CancellationToken::new(),
+            http::Inspector::default(),
+        );
+        let size = std::mem::size_of_val(&connection);
+        assert!(size <= 1024, "{size} bytes");
+        drop(client);
+    }
+
+    /// The same for the session's loop, which runs for the connection's life: the
+    /// closing handshake is boxed.
+    #[tokio::test]
+    async fn a_session_future_stays_small() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let _client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (stream, remote) = listener.accept().await.unwrap();
+        let router = Arc::new(Router::new(&Config::default()));
+        let ws = WebSocketStream::from_raw_socket(
+            Prefixed::new(Bytes::new(), stream),
+            tokio_tungstenite::tungstenite::protocol::Role::Server,
+            None,
+        )
+        .await;
+        let (session, queue) =
+            Session::new(router, "websocket", Serializer::Json, remote.to_string());
+        let transport = WebSocketTransport {
+            ws,
+            limit: 1024,
+            text: true,
+            out: Vec::new(),
+            written: 0,
+        };
+        let serve = super::super::serve(transport, session, queue, CancellationToken::new());
+        let size = std::mem::size_of_val(&serve);
+        assert!(size <= 2048, "{size} bytes");
     }
 }
