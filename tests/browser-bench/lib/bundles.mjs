@@ -11,7 +11,7 @@
 //   its glue); its size is the glue bundled and minified by esbuild plus the .wasm files
 //   the page fetched (gzip -9 each).
 
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -106,10 +106,4 @@ export async function bundleWampWasmGlue(packageDir, entry) {
     logLevel: "error",
   });
   return outfile;
-}
-
-/** Writes a small text file into build/ (e.g. a profile summary). */
-export async function writeBuildFile(name, text) {
-  await mkdir(BUILD_DIR, { recursive: true });
-  await writeFile(path.join(BUILD_DIR, name), text);
 }
