@@ -134,6 +134,21 @@ describe("inspector end to end", () => {
     // Its registrations and subscriptions are listed beside it.
     await page.waitForSelector('.detail .link-list button:has-text("e2e.sessions.add")');
     await page.waitForSelector('.detail .link-list button:has-text("e2e.sessions.topic")');
+    // Its message counters follow its traffic (pushed by the router once a second).
+    const counters = async () =>
+      (await row.locator("td.num").allTextContents()).map((text) => Number(text.replace(/\D/g, "")));
+    const [before] = await counters();
+    for (let n = 0; n < 5; n++) {
+      await python.request({ cmd: "call", procedure: "e2e.sessions.add", args: [n, 1] });
+    }
+    await page.waitForFunction(
+      ([id, least]) => {
+        const cell = document.querySelector(`#session-${id} td.num`);
+        return cell && Number(cell.textContent.replace(/\D/g, "")) >= least;
+      },
+      [python.ready.session, before + 10],
+      { timeout: WAIT_MS },
+    );
     await screenshot(page, "session-appears");
 
     await python.request({ cmd: "leave" });

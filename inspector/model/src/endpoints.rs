@@ -259,6 +259,15 @@ impl EndpointTable {
         })
     }
 
+    /// Sets what an endpoint counted (from `dev_router.session.on_stats`), if it is in the
+    /// table; returns whether it changed.
+    pub fn set_count(&mut self, id: u64, count: u64) -> bool {
+        if self.endpoint(id).is_none_or(|row| row.count == Some(count)) {
+            return false;
+        }
+        self.change(id, |row| row.count = Some(count))
+    }
+
     /// Sets an endpoint's members (from `list_callees` / `list_subscribers`).
     pub fn set_members(&mut self, id: u64, members: impl IntoIterator<Item = u64>) -> bool {
         let members: BTreeSet<u64> = members.into_iter().collect();

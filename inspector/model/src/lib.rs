@@ -29,6 +29,7 @@ pub mod json;
 pub mod meta;
 pub mod rate;
 pub mod sessions;
+pub mod stats;
 pub mod trace;
 
 pub use connection::{AuthMethod, ConnectionProfile, SavedConnections};
@@ -39,5 +40,6 @@ pub use json::JsonError;
 pub use meta::MetaEvent;
 pub use rate::RateMeter;
 pub use sessions::{SessionRow, SessionsTable};
+pub use stats::Stats;
 pub use trace::{Direction, TraceBuffer, TraceFilter, TraceRecord};
 pub use wamp_proto::{Dict, List, Value};

@@ -156,6 +156,24 @@ impl SessionsTable {
         true
     }
 
+    /// Sets a session's message counters (from `dev_router.session.on_stats`), if it is in
+    /// the table; returns whether they changed.
+    pub fn set_counters(&mut self, id: u64, messages_in: u64, messages_out: u64) -> bool {
+        let Some(row) = self.rows.get(&id) else {
+            return false;
+        };
+        if (row.messages_in, row.messages_out) == (Some(messages_in), Some(messages_out)) {
+            return false;
+        }
+        let revision = self.bump();
+        if let Some(row) = self.rows.get_mut(&id) {
+            row.messages_in = Some(messages_in);
+            row.messages_out = Some(messages_out);
+            row.revision = revision;
+        }
+        true
+    }
+
     /// Removes a session that left.
     pub fn remove(&mut self, id: u64) -> Option<SessionRow> {
         self.gone.insert(id);

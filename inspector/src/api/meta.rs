@@ -3,6 +3,7 @@
 
 use inspector_model::endpoints::{Endpoint, EndpointKind};
 use inspector_model::meta::{self, MetaEvent};
+use inspector_model::stats::{ON_STATS, Stats};
 use inspector_model::{Dict, List, SessionRow, Value};
 use wamp_wasm::Subscription;
 use wamp_wasm::wamp_proto::client::SubscribeOptions;
@@ -109,6 +110,27 @@ impl Client {
             .subscribe(topic, SubscribeOptions::default(), move |event| {
                 if let Some(parsed) = MetaEvent::parse(&owned_topic, &event.payload.args) {
                     handler(parsed);
+                }
+            })
+            .await?;
+        Ok(subscription)
+    }
+}
+
+impl Client {
+    /// Subscribes to the dev-router's counters (`dev_router.session.on_stats`); `handler`
+    /// gets each event that reports something. Other routers accept the subscription and
+    /// never publish.
+    pub(crate) async fn watch_stats(
+        &self,
+        handler: impl Fn(Stats) + 'static,
+    ) -> Result<Subscription, ApiError> {
+        let subscription = self
+            .wamp()
+            .subscribe(ON_STATS, SubscribeOptions::default(), move |event| {
+                let stats = Stats::from_kwargs(&event.payload.kwargs);
+                if !stats.is_empty() {
+                    handler(stats);
                 }
             })
             .await?;

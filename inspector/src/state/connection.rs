@@ -249,6 +249,7 @@ impl AppState {
         let generation = self.inner.try_update_value(|inner| {
             inner.generation += 1;
             inner.last_total = None;
+            inner.stats_pushed = false;
             inner.generation
         });
         let Some(generation) = generation else {

@@ -128,6 +128,9 @@ struct Inner {
     trace_loading: bool,
     /// The message total of the previous counter refresh, for the rate without a trace.
     last_total: Option<u64>,
+    /// The router pushes its counters (`dev_router.session.on_stats`): no need to re-read
+    /// them.
+    stats_pushed: bool,
 }
 
 /// Everything the components share. `Copy`: every field is a signal handle.

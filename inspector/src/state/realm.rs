@@ -1,9 +1,10 @@
 //! The sessions, registrations and subscriptions tables: seeded from the meta API's `list`
-//! and `get` procedures, kept current by its events, their counters refreshed while on
-//! screen; and killing a session.
+//! and `get` procedures, kept current by its events, their counters pushed by the
+//! dev-router (`dev_router.session.on_stats`) or, from a router that does not push them,
+//! re-read while on screen; and killing a session.
 
 use inspector_model::endpoints::{EndpointKind, Fetch};
-use inspector_model::{EndpointTable, MetaEvent};
+use inspector_model::{EndpointTable, MetaEvent, Stats};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -62,6 +63,15 @@ impl AppState {
                         // Refused topics show up as refused procedures below.
                         Err(_) => {}
                     }
+                }
+                if let Ok(subscription) = client
+                    .watch_stats(move |stats| state.apply_stats(&stats))
+                    .await
+                {
+                    state.inner.update_value(|inner| {
+                        inner.subscriptions.push(subscription);
+                        inner.stats_pushed = true;
+                    });
                 }
             }
             if !state.is_current(generation) {
@@ -180,8 +190,17 @@ impl AppState {
         }
     }
 
-    /// Every few seconds: refreshes the counters of what is on screen, and without a trace,
-    /// feeds the rate meter from the sessions' message counters.
+    /// The dev-router's counters changed.
+    fn apply_stats(&self, stats: &Stats) {
+        self.sessions.maybe_update(|table| table.apply_stats(stats));
+        self.registrations
+            .maybe_update(|table| table.apply_stats(stats));
+        self.subscriptions
+            .maybe_update(|table| table.apply_stats(stats));
+    }
+
+    /// Every few seconds: without a trace, feeds the rate meter from the sessions' message
+    /// counters; from a router that does not push its counters, re-reads those on screen.
     pub(super) fn refresh_counters(&self) {
         let Some(client) = self.client() else {
             return;
@@ -205,6 +224,9 @@ impl AppState {
                     }
                 });
             }
+        }
+        if self.inner.with_value(|inner| inner.stats_pushed) {
+            return;
         }
         match self.tab.get_untracked() {
             Tab::Sessions | Tab::Overview

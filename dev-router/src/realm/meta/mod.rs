@@ -293,7 +293,7 @@ impl Realm {
         self.publish_meta(
             SESSION_ON_JOIN,
             |realm| {
-                let details = realm.session_details(session).unwrap_or_default();
+                let details = realm.session_details_counted(session).unwrap_or_default();
                 Payload::args(vec![Value::Dict(details)])
             },
             out,

@@ -65,13 +65,10 @@ impl Realm {
         answer(id_list(self.filtered_sessions(args)?))
     }
 
-    /// `wamp.session.get(session)`, with the `dev_router` counters.
-    pub(super) fn meta_session_get(&self, args: Arguments<'_>) -> Answer {
-        let id = args.integer(0, "session")?;
-        let session = Id::new(id).ok_or_else(|| no_such_session(id))?;
-        let mut details = self
-            .session_details(session)
-            .ok_or_else(|| no_such_session(id))?;
+    /// A session's details with the `dev_router` dictionary: when it joined, and its
+    /// message counters. `wamp.session.get` and `on_join` give these.
+    pub(super) fn session_details_counted(&self, session: SessionId) -> Option<Dict> {
+        let mut details = self.session_details(session)?;
         if let Some(stats) = self.session_stats(session) {
             let counters = Dict::from([
                 ("joined".to_owned(), stats.joined.rfc3339().into()),
@@ -80,6 +77,16 @@ impl Realm {
             ]);
             details.insert("dev_router".into(), Value::Dict(counters));
         }
+        Some(details)
+    }
+
+    /// `wamp.session.get(session)`, with the `dev_router` counters.
+    pub(super) fn meta_session_get(&self, args: Arguments<'_>) -> Answer {
+        let id = args.integer(0, "session")?;
+        let session = Id::new(id).ok_or_else(|| no_such_session(id))?;
+        let details = self
+            .session_details_counted(session)
+            .ok_or_else(|| no_such_session(id))?;
         answer(details)
     }
 
