@@ -145,7 +145,10 @@ async function inPage(page, workload, args, routerPid) {
     const after = { ...cpuSnapshot(routerPid), page: await mainThreadSeconds(page.cdp) };
     const operations = workload === "rpc" ? result.answered : result.received;
     result.cost = Object.fromEntries(
-      ["page", "browser", "router"].map((key) => [key, (1e6 * (after[key] - before[key])) / operations]),
+      ["page", "browser", "router"].map((key) => [
+        key,
+        (1e6 * (after[key] - before[key])) / operations,
+      ]),
     );
     return result;
   } catch (error) {
@@ -202,7 +205,9 @@ async function bundleSizes(bundles, wampWasm) {
     (pathname) => path.join(BENCH_DIR, decodeURIComponent(pathname)),
   );
   // No .wasm fetched: the package inlines its wasm into the JavaScript.
-  const wasmNames = wasm.length ? wasm.map((file) => path.basename(file)).join(" + ") : "no .wasm fetched";
+  const wasmNames = wasm.length
+    ? wasm.map((file) => path.basename(file)).join(" + ")
+    : "no .wasm fetched";
   return [
     {
       library: "wamp-wasm",
@@ -235,7 +240,8 @@ async function bundleSizes(bundles, wampWasm) {
 /** The commit the work tree is at, and whether the client's sources differ from it. */
 function sourceState() {
   try {
-    const git = (...args) => execFileSync("git", ["-C", REPO_ROOT, ...args], { encoding: "utf8" }).trim();
+    const git = (...args) =>
+      execFileSync("git", ["-C", REPO_ROOT, ...args], { encoding: "utf8" }).trim();
     const changed = git("status", "--porcelain", "--", "wamp-wasm", "wamp-proto", "npm");
     return `${git("rev-parse", "--short", "HEAD")}${changed ? ", with uncommitted changes in wamp-wasm/, wamp-proto/ or npm/" : ""}`;
   } catch {
@@ -244,8 +250,7 @@ function sourceState() {
 }
 
 function versions(wampWasmDir) {
-  const version = (dir) =>
-    JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).version;
+  const version = (dir) => JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).version;
   const modules = path.join(BENCH_DIR, "node_modules");
   return {
     "wamp-wasm": version(wampWasmDir),
@@ -268,39 +273,54 @@ function report({ opts, results, sizes, meta }) {
         ...config,
         rates,
         median: rates.length ? median(rates) : NaN,
-        cost: runs.length ? { page: cost("page"), browser: cost("browser"), router: cost("router") } : null,
+        cost: runs.length
+          ? { page: cost("page"), browser: cost("browser"), router: cost("router") }
+          : null,
       };
     });
   const baseline = (table, serializer) =>
     table.find((row) => row.library === BASELINE && row.serializer === serializer)?.median;
   const version = (library) => `${library} ${meta.versions[library]}`;
 
-  out(`Chromium: ${meta.chromium}; ${meta.cpus} CPUs (${meta.cpuModel}); ` +
-    `load average ${meta.loadBefore} before, ${meta.loadAfter} after; started ${meta.date}`);
+  out(
+    `Chromium: ${meta.chromium}; ${meta.cpus} CPUs (${meta.cpuModel}); ` +
+      `load average ${meta.loadBefore} before, ${meta.loadAfter} after; started ${meta.date}`,
+  );
   out(`wamp-wasm: the tarball packed from the work tree at ${meta.source}.`);
-  out(`Each figure: median of ${opts.runs} run(s) of ${opts.warmupMs / 1000} s warm-up + ` +
-    `${opts.durationMs / 1000} s measured, a fresh page per run; ratios against ` +
-    `${version(BASELINE)} (npm) with the same serializer.`);
+  out(
+    `Each figure: median of ${opts.runs} run(s) of ${opts.warmupMs / 1000} s warm-up + ` +
+      `${opts.durationMs / 1000} s measured, a fresh page per run; ratios against ` +
+      `${version(BASELINE)} (npm) with the same serializer.`,
+  );
   out();
   for (const [workload, title, unit] of [
     ["rpc", `RPC, 1 caller with ${opts.inFlight} calls in flight, 1 callee, same page`, "calls/s"],
-    ["events", `Events received, 1 publisher (at most ${opts.windowSize} under way), 1 subscriber, same page, 32-byte payload`, "events/s"],
+    [
+      "events",
+      `Events received, 1 publisher (at most ${opts.windowSize} under way), 1 subscriber, same page, 32-byte payload`,
+      "events/s",
+    ],
   ]) {
     const table = rows(workload);
     const op = workload === "rpc" ? "call" : "event";
-    out(`| ${title} | serializer | ${unit} | runs (min-max) | vs autobahn | ` +
-      `page main thread, µs/${op} | Chromium CPU, µs/${op} | router CPU, µs/${op} |`);
+    out(
+      `| ${title} | serializer | ${unit} | runs (min-max) | vs autobahn | ` +
+        `page main thread, µs/${op} | Chromium CPU, µs/${op} | router CPU, µs/${op} |`,
+    );
     out("|---|---|---:|---:|---:|---:|---:|---:|");
     for (const row of table) {
       const spread = row.rates.length
         ? `${thousands(Math.min(...row.rates))}-${thousands(Math.max(...row.rates))}`
         : "";
-      const note = workload === "events" && row.library === "wampy" ? " (publishes acknowledged)" : "";
-      out(`| ${version(row.library)}${note} | ${row.serializer} | ${thousands(row.median)} | ` +
-        `${spread} | ${ratio(row.median, baseline(table, row.serializer))} | ` +
-        (row.cost
-          ? `${row.cost.page.toFixed(0)} | ${row.cost.browser.toFixed(0)} | ${row.cost.router.toFixed(0)} |`
-          : " | | |"));
+      const note =
+        workload === "events" && row.library === "wampy" ? " (publishes acknowledged)" : "";
+      out(
+        `| ${version(row.library)}${note} | ${row.serializer} | ${thousands(row.median)} | ` +
+          `${spread} | ${ratio(row.median, baseline(table, row.serializer))} | ` +
+          (row.cost
+            ? `${row.cost.page.toFixed(0)} | ${row.cost.browser.toFixed(0)} | ${row.cost.router.toFixed(0)} |`
+            : " | | |"),
+      );
     }
     out();
   }
@@ -309,8 +329,10 @@ function report({ opts, results, sizes, meta }) {
     out("| bundle | what the browser loads | raw | gzip -9 | vs autobahn |");
     out("|---|---|---:|---:|---:|");
     for (const row of sizes) {
-      out(`| ${version(row.library)} | ${row.what} | ${kib(row.raw)} | ${kib(row.gzip)} | ` +
-        `${ratio(row.gzip, base)} |`);
+      out(
+        `| ${version(row.library)} | ${row.what} | ${kib(row.raw)} | ${kib(row.gzip)} | ` +
+          `${ratio(row.gzip, base)} |`,
+      );
     }
     out();
   }
@@ -320,8 +342,10 @@ function report({ opts, results, sizes, meta }) {
     const base = baseline(rpc, serializer);
     if (ours && base) {
       const factor = ours.median / base;
-      out(`Target (issue 6), ${serializer}: wamp-wasm RPC calls/s >= 1.5x autobahn: ` +
-        `${factor.toFixed(2)}x, ${factor >= 1.5 ? "met" : `missed (${(1.5 / factor).toFixed(2)}x short)`}.`);
+      out(
+        `Target (issue 6), ${serializer}: wamp-wasm RPC calls/s >= 1.5x autobahn: ` +
+          `${factor.toFixed(2)}x, ${factor >= 1.5 ? "met" : `missed (${(1.5 / factor).toFixed(2)}x short)`}.`,
+      );
     }
   }
   return `${lines.join("\n")}\n`;
@@ -331,10 +355,15 @@ async function main() {
   const opts = options();
   const packageDir = opts.packageDir ?? installedPackage(BENCH_DIR);
   if (path.relative(BENCH_DIR, packageDir).startsWith("..")) {
-    throw new Error(`--package must be a directory under ${BENCH_DIR}, which the pages are served from`);
+    throw new Error(
+      `--package must be a directory under ${BENCH_DIR}, which the pages are served from`,
+    );
   }
   const packageEntry = browserEntry(packageDir);
-  const entry = path.relative(BENCH_DIR, path.join(packageDir, packageEntry)).split(path.sep).join("/");
+  const entry = path
+    .relative(BENCH_DIR, path.join(packageDir, packageEntry))
+    .split(path.sep)
+    .join("/");
   const meta = {
     date: new Date().toISOString(),
     cpus: os.cpus().length,
@@ -410,7 +439,11 @@ async function main() {
       const [library, serializer = "json"] = target.split(":");
       const page = await openBenchPage(browser, server, library, entry);
       try {
-        const summary = await profileRpc(page, { ...workloadArgs, serializer }, `${library}-${serializer}`);
+        const summary = await profileRpc(
+          page,
+          { ...workloadArgs, serializer },
+          `${library}-${serializer}`,
+        );
         console.log(summary);
       } finally {
         await page.context().close();

@@ -28,7 +28,10 @@ function selfTimes(profile) {
 function rustModule(functionName) {
   if (!functionName.includes("::")) return null;
   // `<dlmalloc[e24a...]::dlmalloc::Dlmalloc<...>>::malloc`, `wamp_wasm::codec::json::write::h3d2b...`
-  const path = functionName.replace(/^<+/, "").replace(/\[[0-9a-f]+\]/g, "").split(/::|</);
+  const path = functionName
+    .replace(/^<+/, "")
+    .replace(/\[[0-9a-f]+\]/g, "")
+    .split(/::|</);
   return path.slice(0, 2).join("::");
 }
 

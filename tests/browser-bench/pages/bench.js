@@ -29,7 +29,9 @@ const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).sli
 /** Ends sessions without letting a slow or failed goodbye fail the measurement. */
 async function closeAll(sessions) {
   await Promise.all(
-    sessions.map((session) => within(Promise.resolve(session.close()), "close", 3000).catch(() => {})),
+    sessions.map((session) =>
+      within(Promise.resolve(session.close()), "close", 3000).catch(() => {}),
+    ),
   );
 }
 
@@ -158,7 +160,15 @@ async function events({ url, realm, serializer, windowSize, warmupMs, durationMs
   const deadline = performance.now() + 5000;
   while (received < published && performance.now() < deadline) await sleep(10);
   await closeAll([publisher, subscriber]);
-  return { ...measured.result(), published, received, lost: published - received, outOfOrder, failed, firstError };
+  return {
+    ...measured.result(),
+    published,
+    received,
+    lost: published - received,
+    outOfOrder,
+    failed,
+    firstError,
+  };
 }
 
 try {
