@@ -37,7 +37,8 @@ pub(crate) struct Target {
 pub(crate) enum Buffers {
     /// 16 KiB: one busy connection (a caller, the callee, the publisher).
     Large,
-    /// 8 KiB: many connections that each still receive a steady stream.
+    /// 4 KiB: many connections that each still receive a steady stream (about 60 events
+    /// a read).
     Medium,
     /// 4 KiB: many idle connections.
     Small,
@@ -51,7 +52,7 @@ impl Buffers {
     fn config(self) -> WebSocketConfig {
         let read = match self {
             Buffers::Large => 16 * 1024,
-            Buffers::Medium => 8 * 1024,
+            Buffers::Medium => 4 * 1024,
             Buffers::Small => 4 * 1024,
         };
         WebSocketConfig::default()
