@@ -1,10 +1,11 @@
 //! The call form: procedure (with completions), arguments, keyword arguments and options.
 
-use inspector_model::console::{Field, completions};
+use inspector_model::console::Field;
 use inspector_model::meta::META_PROCEDURES;
 use leptos::prelude::*;
 
 use super::json_editor::JsonEditor;
+use super::uri_field::{UriField, uri_completions};
 use crate::state::AppState;
 
 #[component]
@@ -22,26 +23,13 @@ pub(crate) fn CallForm() -> impl IntoView {
                 .map(|p| p.message.clone())
         })
     };
-    let procedures = Memo::new(move |_| {
-        let known: Vec<String> = state.registrations.with(|t| {
-            t.exact_uris()
-                .into_iter()
-                .filter(|uri| !inspector_model::endpoints::is_meta_uri(uri))
-                .collect()
-        });
-        let recent = state.history.with(|h| h.uris("call"));
-        completions(&known, &recent, META_PROCEDURES)
-    });
+    let procedures = uri_completions(|state| state.registrations, "call", META_PROCEDURES);
     let submit = Callback::new(move |()| {
         attempted.set(true);
         if problems.with_untracked(Vec::is_empty) {
             state.run_call();
         }
     });
-    let uri_error = move || {
-        let shown = attempted.get() || form.with(|f| !f.procedure.trim().is_empty());
-        problem(Field::Uri).filter(|_| shown)
-    };
     view! {
         <form
             class="console-form"
@@ -51,26 +39,16 @@ pub(crate) fn CallForm() -> impl IntoView {
                 submit.run(());
             }
         >
-            <div class="field">
-                <label for="call-procedure">"Procedure"</label>
-                <input
-                    id="call-procedure"
-                    class="mono"
-                    class:invalid=move || uri_error().is_some()
-                    list="known-procedures"
-                    placeholder="com.example.add"
-                    autocomplete="off"
-                    spellcheck="false"
-                    prop:value=move || form.with(|f| f.procedure.clone())
-                    on:input=move |event| form.update(|f| f.procedure = event_target_value(&event))
-                />
-                <datalist id="known-procedures">
-                    <For each=move || procedures.get() key=|uri| uri.clone() let:uri>
-                        <option value=uri></option>
-                    </For>
-                </datalist>
-                <div class="field-error" role="status">{move || uri_error().unwrap_or_default()}</div>
-            </div>
+            <UriField
+                id="call-procedure"
+                label="Procedure"
+                placeholder="com.example.add"
+                value=Signal::derive(move || form.with(|f| f.procedure.clone()))
+                on_input=Callback::new(move |text| form.update(|f| f.procedure = text))
+                problem=Signal::derive(move || problem(Field::Uri))
+                attempted=attempted
+                completions=procedures
+            />
             <JsonEditor
                 id="call-args"
                 label="Arguments — a JSON list"

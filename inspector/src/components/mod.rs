@@ -31,4 +31,5 @@ pub(crate) mod trace_filter_bar;
 pub(crate) mod trace_list;
 pub(crate) mod trace_panel;
 pub(crate) mod trace_row;
+pub(crate) mod uri_field;
 pub(crate) mod watch_list;

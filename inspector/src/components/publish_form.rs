@@ -1,10 +1,11 @@
 //! The publish form: topic (with completions), arguments, keyword arguments and options.
 
-use inspector_model::console::{Field, completions};
+use inspector_model::console::Field;
 use leptos::prelude::*;
 
 use super::json_editor::JsonEditor;
 use super::notice::Notice;
+use super::uri_field::{UriField, uri_completions};
 use crate::state::AppState;
 
 #[component]
@@ -22,26 +23,13 @@ pub(crate) fn PublishForm() -> impl IntoView {
                 .map(|p| p.message.clone())
         })
     };
-    let topics = Memo::new(move |_| {
-        let known: Vec<String> = state.subscriptions.with(|t| {
-            t.exact_uris()
-                .into_iter()
-                .filter(|uri| !inspector_model::endpoints::is_meta_uri(uri))
-                .collect()
-        });
-        let recent = state.history.with(|h| h.uris("publish"));
-        completions(&known, &recent, &[])
-    });
+    let topics = uri_completions(|state| state.subscriptions, "publish", &[]);
     let submit = Callback::new(move |()| {
         attempted.set(true);
         if problems.with_untracked(Vec::is_empty) {
             state.run_publish();
         }
     });
-    let uri_error = move || {
-        let shown = attempted.get() || form.with(|f| !f.topic.trim().is_empty());
-        problem(Field::Uri).filter(|_| shown)
-    };
     let option = move |label: &'static str,
                        title: &'static str,
                        get: fn(&inspector_model::PublishRequest) -> bool,
@@ -69,26 +57,16 @@ pub(crate) fn PublishForm() -> impl IntoView {
                 submit.run(());
             }
         >
-            <div class="field">
-                <label for="publish-topic">"Topic"</label>
-                <input
-                    id="publish-topic"
-                    class="mono"
-                    class:invalid=move || uri_error().is_some()
-                    list="known-topics"
-                    placeholder="com.example.news"
-                    autocomplete="off"
-                    spellcheck="false"
-                    prop:value=move || form.with(|f| f.topic.clone())
-                    on:input=move |event| form.update(|f| f.topic = event_target_value(&event))
-                />
-                <datalist id="known-topics">
-                    <For each=move || topics.get() key=|uri| uri.clone() let:uri>
-                        <option value=uri></option>
-                    </For>
-                </datalist>
-                <div class="field-error" role="status">{move || uri_error().unwrap_or_default()}</div>
-            </div>
+            <UriField
+                id="publish-topic"
+                label="Topic"
+                placeholder="com.example.news"
+                value=Signal::derive(move || form.with(|f| f.topic.clone()))
+                on_input=Callback::new(move |text| form.update(|f| f.topic = text))
+                problem=Signal::derive(move || problem(Field::Uri))
+                attempted=attempted
+                completions=topics
+            />
             <JsonEditor
                 id="publish-args"
                 label="Arguments — a JSON list"
