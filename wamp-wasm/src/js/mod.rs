@@ -52,18 +52,28 @@ pub(crate) fn settle_with<T: 'static>(
     reply: Reply<T>,
     settle: impl FnOnce(Result<T, Error>) -> Result<JsValue, JsValue> + 'static,
 ) -> Promise {
-    let mut pending = Some((reply, settle));
-    Promise::new(&mut |resolve: Function, reject: Function| {
-        let Some((reply, settle)) = pending.take() else {
-            return;
-        };
-        reply.on_complete(move |outcome| {
-            let _ = match settle(outcome) {
-                Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
-                Err(error) => reject.call1(&JsValue::UNDEFINED, &error),
-            };
-        });
-    })
+    // Only the small callback below is made per `T`; making the promise and settling it is
+    // not generic, so that every request type does not carry its own copy.
+    let (promise, callbacks) = new_promise();
+    reply.on_complete(move |outcome| settle_promise(&callbacks, settle(outcome)));
+    promise
+}
+
+/// A pending promise and its `resolve` and `reject` functions.
+fn new_promise() -> (Promise, Option<(Function, Function)>) {
+    let mut callbacks = None;
+    let promise = Promise::new(&mut |resolve, reject| callbacks = Some((resolve, reject)));
+    (promise, callbacks)
+}
+
+fn settle_promise(callbacks: &Option<(Function, Function)>, outcome: Result<JsValue, JsValue>) {
+    let Some((resolve, reject)) = callbacks else {
+        return;
+    };
+    let _ = match outcome {
+        Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
+        Err(error) => reject.call1(&JsValue::UNDEFINED, &error),
+    };
 }
 
 /// One pair of callbacks for `then`; both go once either has run.
