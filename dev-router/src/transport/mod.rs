@@ -65,8 +65,9 @@ pub(crate) trait Transport: Send {
     fn receive(&mut self) -> impl Future<Output = Inbound> + Send;
 
     /// Buffers one serialized message for sending; [`Transport::flush`] sends it. Cancelling
-    /// the future leaves the buffer consistent.
-    fn feed(&mut self, message: Bytes) -> impl Future<Output = Result<(), TransportError>> + Send;
+    /// the future leaves the buffer consistent. Borrowed: the bytes of one EVENT are shared
+    /// by all its recipients, and a transport that copies them needs no reference of its own.
+    fn feed(&mut self, message: &Bytes) -> impl Future<Output = Result<(), TransportError>> + Send;
 
     /// Sends what is buffered.
     fn flush(&mut self) -> impl Future<Output = Result<(), TransportError>> + Send;
@@ -119,6 +120,7 @@ pub(crate) async fn serve<T: Transport>(
         shutdown_signal,
         closed_signal
     );
+    let mut batch = Vec::new();
     let exit = loop {
         tokio::select! {
             biased;
@@ -131,11 +133,13 @@ pub(crate) async fn serve<T: Transport>(
                     break Exit::Close { last, ending };
                 }
             }
-            Some(first) = queue.recv() => {
+            // Everything queued, up to MAX_BATCH, in one take: the queue's permits go back
+            // once per batch, not once per message.
+            1.. = queue.recv_many(&mut batch, MAX_BATCH) => {
                 // A peer that does not read blocks this write; being cut off or shut down
                 // must still get through.
                 let written = tokio::select! {
-                    written = write_batch(&mut transport, serializer, first, &mut queue) => written,
+                    written = write_batch(&mut transport, serializer, &mut batch) => written,
                     () = &mut cut_off_signal => Ok(()),
                     () = &mut shutdown_signal => Ok(()),
                 };
@@ -179,7 +183,7 @@ pub(crate) async fn serve<T: Transport>(
             Exit::Close { last, ending } => {
                 drain_queue(&mut transport, serializer, &mut queue).await;
                 if let Some(last) = last {
-                    let _ = transport.feed(encode(serializer, &last)).await;
+                    let _ = transport.feed(&encode(serializer, &last)).await;
                 }
                 let _ = transport.flush().await;
                 transport.close(ending).await;
@@ -189,7 +193,7 @@ pub(crate) async fn serve<T: Transport>(
                 transport.close(Ending::Shutdown).await;
             }
             Exit::CutOff(abort) => {
-                let _ = transport.feed(encode(serializer, &abort)).await;
+                let _ = transport.feed(&encode(serializer, &abort)).await;
                 let _ = transport.flush().await;
                 transport.close(Ending::SlowConsumer).await;
             }
@@ -214,7 +218,7 @@ async fn say_goodbye<T: Transport>(
         return;
     };
     drain_queue(transport, serializer, queue).await;
-    if transport.feed(encode(serializer, &goodbye)).await.is_err()
+    if transport.feed(&encode(serializer, &goodbye)).await.is_err()
         || transport.flush().await.is_err()
     {
         return;
@@ -240,20 +244,18 @@ async fn say_goodbye<T: Transport>(
     let _ = tokio::time::timeout(GOODBYE_TIMEOUT, reply).await;
 }
 
-/// Feeds `first` and whatever else is queued (up to [`MAX_BATCH`]), then flushes once.
+/// Feeds `batch` (what one `recv_many` took from the queue), then flushes once; leaves
+/// `batch` empty and without capacity (an idle session keeps no batch buffer).
 async fn write_batch<T: Transport>(
     transport: &mut T,
     serializer: Serializer,
-    first: Outgoing,
-    queue: &mut mpsc::Receiver<Outgoing>,
+    batch: &mut Vec<Outgoing>,
 ) -> Result<(), TransportError> {
-    transport.feed(first.encoded(serializer)).await?;
-    for _ in 1..MAX_BATCH {
-        match queue.try_recv() {
-            Ok(next) => transport.feed(next.encoded(serializer)).await?,
-            Err(_) => break,
-        }
+    let taken = std::mem::take(batch);
+    for message in &taken {
+        transport.feed(message.encoded_ref(serializer)).await?;
     }
+    drop(taken);
     transport.flush().await
 }
 
@@ -264,7 +266,7 @@ async fn drain_queue<T: Transport>(
     queue: &mut mpsc::Receiver<Outgoing>,
 ) {
     while let Ok(next) = queue.try_recv() {
-        if transport.feed(next.encoded(serializer)).await.is_err() {
+        if transport.feed(next.encoded_ref(serializer)).await.is_err() {
             return;
         }
     }

@@ -277,7 +277,7 @@ impl Transport for RawSocketTransport {
         }
     }
 
-    async fn feed(&mut self, message: Bytes) -> Result<(), TransportError> {
+    async fn feed(&mut self, message: &Bytes) -> Result<(), TransportError> {
         if message.len() > self.peer_limit {
             // The spec leaves this to the router; dropping keeps the session usable.
             tracing::warn!(
@@ -290,7 +290,7 @@ impl Transport for RawSocketTransport {
         self.framed
             .feed(RawFrame {
                 kind: FrameKind::Message,
-                payload: message,
+                payload: message.clone(),
             })
             .await
             .map_err(into_transport)

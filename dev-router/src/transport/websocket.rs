@@ -226,7 +226,7 @@ impl Transport for WebSocketTransport {
         }
     }
 
-    async fn feed(&mut self, message: Bytes) -> Result<(), TransportError> {
+    async fn feed(&mut self, message: &Bytes) -> Result<(), TransportError> {
         // The JSON serializer writes UTF-8 only (it encodes Rust strings), so its messages
         // go out as text frames unchecked.
         let opcode = if self.text {
@@ -234,7 +234,7 @@ impl Transport for WebSocketTransport {
         } else {
             OpCode::Binary
         };
-        frame_into(&mut self.out, opcode, &message);
+        frame_into(&mut self.out, opcode, message);
         if self.out.len() >= WRITE_BUFFER_SIZE {
             self.flush().await?;
         }
