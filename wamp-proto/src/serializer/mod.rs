@@ -25,6 +25,7 @@ use crate::message::Message;
 use crate::value::Value;
 
 mod cbor;
+mod cbor_read;
 mod json;
 mod json_read;
 mod msgpack;
