@@ -15,6 +15,8 @@
 //! uri_rule = "loose"          # or "strict"
 //! trace_buffer = 4096         # messages kept for the message trace (with 512 bytes each of
 //!                             #   message bytes on average, 2 MiB); 0 turns it off
+//! trace_always = false        # record from the start, not only while somebody watches the
+//!                             #   trace (and for 10 minutes after)
 //! ```
 //!
 //! Every key is optional; unknown keys are an error, so that a typo does not silently fall
@@ -153,6 +155,11 @@ pub struct RealmSettings {
     /// [`trace::BYTES_PER_RECORD`] each on average.
     #[serde(default = "default_trace_buffer")]
     pub trace_buffer: usize,
+    /// Record every message from the start, not only while somebody watches the trace (and
+    /// for [`trace::LINGER_SECS`] after): history from before the inspector was opened, at
+    /// a few percent of the router's CPU.
+    #[serde(default)]
+    pub trace_always: bool,
 }
 
 fn default_trace_buffer() -> usize {
@@ -190,6 +197,7 @@ impl RealmSettings {
             principals: Vec::new(),
             roles: Vec::new(),
             trace_buffer: trace::DEFAULT_BUFFER,
+            trace_always: false,
         }
     }
 
@@ -612,11 +620,13 @@ mod tests {
     fn trace_buffer_per_realm() {
         let config = check(
             "[[realms]]\nname = \"a\"\n[[realms]]\nname = \"b\"\ntrace_buffer = 0\n\
-             [[realms]]\nname = \"c\"\ntrace_buffer = 10000",
+             [[realms]]\nname = \"c\"\ntrace_buffer = 10000\ntrace_always = true",
         )
         .unwrap();
         let sizes: Vec<usize> = config.realms.iter().map(|r| r.trace_buffer).collect();
         assert_eq!(sizes, [trace::DEFAULT_BUFFER, 0, 10000]);
+        let always: Vec<bool> = config.realms.iter().map(|r| r.trace_always).collect();
+        assert_eq!(always, [false, false, true], "only while watched, by default");
         assert_eq!(
             Config::default().realms[0].trace_buffer,
             trace::DEFAULT_BUFFER

@@ -26,7 +26,8 @@
 //! # Message trace
 //!
 //! Each realm keeps its last `trace_buffer` messages (4096 by default; 0 turns it off), in
-//! and out, as the router saw them, and offers them in the router's own URI space:
+//! and out, as the router saw them, recorded while somebody watches and for 10 minutes
+//! after (or always, with `trace_always`), and offers them in the router's own URI space:
 //!
 //! - topic `dev_router.trace.on_message`: batches of new records, `args = [[record, ...]]`,
 //!   `kwargs = {dropped: n}`, at most every 100 ms, each subscriber getting only the records

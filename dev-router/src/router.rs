@@ -167,7 +167,7 @@ impl Router {
                     peers: HashMap::new(),
                     deliveries: Vec::new(),
                     timer_deadline: None,
-                    trace: Trace::new(&settings.name, settings.trace_buffer),
+                    trace: Trace::new(&settings.name, settings.trace_buffer, settings.trace_always),
                 };
                 let handle = RealmHandle {
                     name: settings.uri(),
@@ -278,7 +278,7 @@ impl RealmHandle {
             let Some(peer) = state.peers.get(&session) else {
                 return Ok(());
             };
-            if state.trace.is_enabled() {
+            if state.trace.is_recording() {
                 let about = state.realm.about_received(session, &message);
                 state
                     .trace
@@ -507,7 +507,7 @@ impl RealmState {
     fn dispatch(&mut self, deliveries: &mut Vec<Delivery>, mut traced: bool) {
         let mut cut_off = Vec::new();
         while !deliveries.is_empty() {
-            let record = traced && self.trace.is_enabled();
+            let record = traced && self.trace.is_recording();
             // Every message of this round of deliveries is alive until it ends.
             self.trace.new_round();
             for delivery in deliveries.drain(..) {
@@ -837,7 +837,9 @@ mod tests {
 
         #[test]
         fn messages_are_traced_both_ways_but_not_the_traces_own() {
-            let router = Router::new(&Config::default());
+            let mut config = Config::default();
+            config.realms[0].trace_always = true;
+            let router = Router::new(&config);
             let realm = router.realm("realm1").unwrap().clone();
             let (watcher, mut watcher_queue) = peer(64);
             let (other, mut other_queue) = peer(64);
@@ -912,8 +914,9 @@ mod tests {
                          permissions = [{ uri = \"com.\", match = \"prefix\", call = true }]";
             let remote = "allow_remote = true\n[[realms]]\nname = \"realm1\"";
             for text in [roles, remote] {
-                let config = Config::parse(text).unwrap();
+                let mut config = Config::parse(text).unwrap();
                 config.validate().unwrap();
+                config.realms[0].trace_always = true;
                 let router = Router::new(&config);
                 let realm = router.realm("realm1").unwrap().clone();
                 let (watcher, mut queue) = peer(16);
@@ -1044,17 +1047,19 @@ mod tests {
 
         /// The cost of recording, per routed call (CALL, INVOCATION, YIELD, RESULT: two
         /// messages in, two out) through `RealmHandle::handle` with the recipients encoding
-        /// what they get, with the trace off, on with nobody watching, and on with a watcher
-        /// (batches not sent); then per publication to 20 subscribers. A measurement, not a
+        /// what they get, with the trace off, on with nobody watching (so not recording),
+        /// recording always (`trace_always`), and on with a watcher (batches not sent); then
+        /// per publication to 20 subscribers. A measurement, not a
         /// check: `cargo test --release -p dev-router --lib -- --ignored --nocapture
         /// trace_cost`.
         #[test]
         #[ignore = "a measurement; run it in release mode"]
         fn trace_cost() {
             const CALLS: u64 = 50_000;
-            let run = |trace_buffer: usize, watched: bool| {
+            let run = |trace_buffer: usize, always: bool, watched: bool| {
                 let mut config = Config::default();
                 config.realms[0].trace_buffer = trace_buffer;
+                config.realms[0].trace_always = always;
                 let router = Router::new(&config);
                 let realm = router.realm("realm1").unwrap().clone();
                 let (caller, mut caller_queue) = peer(16);
@@ -1103,9 +1108,10 @@ mod tests {
             };
             // Fan-out: one PUBLISH in, one EVENT out to each of 20 subscribers.
             const PUBLISHES: u64 = 20_000;
-            let fan_out = |trace_buffer: usize| {
+            let fan_out = |trace_buffer: usize, always: bool| {
                 let mut config = Config::default();
                 config.realms[0].trace_buffer = trace_buffer;
+                config.realms[0].trace_always = always;
                 let router = Router::new(&config);
                 let realm = router.realm("realm1").unwrap().clone();
                 let publisher = router.allocate_session_id();
@@ -1138,53 +1144,67 @@ mod tests {
                 }
                 started.elapsed().as_nanos() as f64 / PUBLISHES as f64
             };
-            // `TRACE_COST_CASE=off|on|watched|fan-out-off|fan-out-on` runs that case alone,
-            // for `perf stat` (instruction counts do not depend on the machine's load).
+            // `TRACE_COST_CASE=off|unwatched|always|watched|fan-out-off|fan-out-unwatched|
+            // fan-out-always` runs that case alone, for a profiler.
             let case = std::env::var("TRACE_COST_CASE").ok();
             if let Some(case) = &case {
                 let ns = match case.as_str() {
-                    "off" => run(0, false),
-                    "on" => run(4096, false),
-                    "watched" => run(4096, true),
-                    "fan-out-off" => fan_out(0),
-                    "fan-out-on" => fan_out(4096),
+                    "off" => run(0, false, false),
+                    "unwatched" => run(4096, false, false),
+                    "always" => run(4096, true, false),
+                    "watched" => run(4096, false, true),
+                    "fan-out-off" => fan_out(0, false),
+                    "fan-out-unwatched" => fan_out(4096, false),
+                    "fan-out-always" => fan_out(4096, true),
                     other => panic!("unknown TRACE_COST_CASE {other}"),
                 };
                 println!("{case}: {ns:.0} ns per call or publication");
                 return;
             }
             const ROUNDS: usize = 40;
-            let mut best = [f64::MAX; 3];
+            let cases = [
+                (0, false, false),
+                (4096, false, false),
+                (4096, true, false),
+                (4096, false, true),
+            ];
+            let mut best = [f64::MAX; 4];
             for _ in 0..ROUNDS {
-                for (slot, (buffer, watched)) in [(0, false), (4096, false), (4096, true)]
-                    .into_iter()
-                    .enumerate()
-                {
-                    best[slot] = best[slot].min(run(buffer, watched));
+                for (slot, (buffer, always, watched)) in cases.into_iter().enumerate() {
+                    best[slot] = best[slot].min(run(buffer, always, watched));
                 }
             }
             println!(
                 "ns per routed call (2 in, 2 out), best of {ROUNDS} x {CALLS}: trace off {:.0}, \
-                 on and unwatched {:.0} (+{:.0}), watched {:.0} (+{:.0})",
+                 unwatched {:.0} (+{:.0}), recording always {:.0} (+{:.0}), watched {:.0} \
+                 (+{:.0})",
                 best[0],
                 best[1],
                 best[1] - best[0],
                 best[2],
-                best[2] - best[0]
+                best[2] - best[0],
+                best[3],
+                best[3] - best[0]
             );
 
-            let mut best = [f64::MAX; 2];
+            let mut best = [f64::MAX; 3];
             for _ in 0..ROUNDS {
-                for (slot, buffer) in [0, 4096].into_iter().enumerate() {
-                    best[slot] = best[slot].min(fan_out(buffer));
+                for (slot, (buffer, always)) in [(0, false), (4096, false), (4096, true)]
+                    .into_iter()
+                    .enumerate()
+                {
+                    best[slot] = best[slot].min(fan_out(buffer, always));
                 }
             }
             println!(
                 "ns per publication to 20 subscribers (1 in, 20 out), best of {ROUNDS} x \
-                 {PUBLISHES}: trace off {:.0}, on and unwatched {:.0} (+{:.0})",
+                 {PUBLISHES}: trace off {:.0}, unwatched {:.0} (+{:.0}), recording always \
+                 {:.0} (+{:.0})",
                 best[0],
                 best[1],
                 best[1] - best[0],
+                best[2],
+                best[2] - best[0],
             );
         }
     }

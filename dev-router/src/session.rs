@@ -549,7 +549,10 @@ mod tests {
     use crate::config::Config;
 
     fn new_session() -> (Session, mpsc::Receiver<Outgoing>) {
-        let router = Arc::new(Router::new(&Config::default()));
+        // Recording from the start, as if somebody watched the trace.
+        let mut config = Config::default();
+        config.realms[0].trace_always = true;
+        let router = Arc::new(Router::new(&config));
         Session::new(router, "test", Serializer::Json, "127.0.0.1:1".into())
     }
 
@@ -839,8 +842,11 @@ mod tests {
         }
 
         fn new_session() -> (Session, mpsc::Receiver<Outgoing>) {
-            let config = Config::parse(AUTH_EXAMPLE).unwrap();
+            let mut config = Config::parse(AUTH_EXAMPLE).unwrap();
             config.validate().unwrap();
+            for realm in &mut config.realms {
+                realm.trace_always = true;
+            }
             let router = Arc::new(Router::new(&config));
             let (mut session, queue) =
                 Session::new(router, "test", Serializer::Json, "127.0.0.1:1".into());

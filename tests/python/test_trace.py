@@ -59,6 +59,12 @@ async def watch(session) -> Batches:
     return batches
 
 
+async def start_recording(session) -> None:
+    """Makes sure the router records: it does while somebody watches the trace, and for
+    10 minutes after a history call."""
+    assert await within(session.call(HISTORY, limit=0)) == []
+
+
 def kinds(records: list[dict]) -> list[tuple[str, str]]:
     return [(record["direction"], record["type"]) for record in records]
 
@@ -106,44 +112,48 @@ async def test_a_watcher_gets_batches_that_pass_its_filter(router, transport, pr
 
 async def test_history_is_oldest_first_and_filtered(router, transport, prefix):
     topic = f"{prefix}.news"
-    async with joined(router, transport) as reader, joined(router, transport) as publisher:
-        for n in range(5):
-            publisher.publish(topic, n)  # not acknowledged: nothing to await
-        await within(publisher.call("wamp.session.count"))
-        mine = await within(reader.call(HISTORY, session=publisher.session_id))
-        assert kinds(mine) == [
-            ("in", "HELLO"),
-            ("out", "WELCOME"),
-            *[("in", "PUBLISH")] * 5,
-            ("in", "CALL"),
-            ("out", "RESULT"),
-        ]
-        assert [record["message"][4] for record in mine[2:7]] == [[n] for n in range(5)]
-        last_two = await within(
-            reader.call(HISTORY, session=publisher.session_id, types=["PUBLISH"], limit=2)
-        )
-        assert [record["message"][4] for record in last_two] == [[3], [4]]
-        by_uri = await within(reader.call(HISTORY, uri=f"{prefix}.ne", limit=10))
-        assert len(by_uri) == 5 and {record["uri"] for record in by_uri} == {topic}
-        assert await within(reader.call(HISTORY, session=publisher.session_id, limit=0)) == []
+    async with joined(router, transport) as reader:
+        await start_recording(reader)
+        async with joined(router, transport) as publisher:
+            for n in range(5):
+                publisher.publish(topic, n)  # not acknowledged: nothing to await
+            await within(publisher.call("wamp.session.count"))
+            mine = await within(reader.call(HISTORY, session=publisher.session_id))
+            assert kinds(mine) == [
+                ("in", "HELLO"),
+                ("out", "WELCOME"),
+                *[("in", "PUBLISH")] * 5,
+                ("in", "CALL"),
+                ("out", "RESULT"),
+            ]
+            assert [record["message"][4] for record in mine[2:7]] == [[n] for n in range(5)]
+            last_two = await within(
+                reader.call(HISTORY, session=publisher.session_id, types=["PUBLISH"], limit=2)
+            )
+            assert [record["message"][4] for record in last_two] == [[3], [4]]
+            by_uri = await within(reader.call(HISTORY, uri=f"{prefix}.ne", limit=10))
+            assert len(by_uri) == 5 and {record["uri"] for record in by_uri} == {topic}
+            assert await within(reader.call(HISTORY, session=publisher.session_id, limit=0)) == []
 
 
 async def test_the_traces_own_traffic_is_not_traced(router, transport):
-    async with joined(router, transport) as watcher, joined(router, transport) as auditor:
-        batches = await watch(watcher)
-        await within(watcher.call(SET_FILTER, types=["EVENT"]))
-        await within(watcher.call(HISTORY, limit=1))
-        await within(watcher.call(SET_FILTER))
-        # Something to batch, so that the watcher receives EVENTs on the trace topic.
-        await within(auditor.call("wamp.session.count"))
-        await batches.next()
-        own = await within(auditor.call(HISTORY, session=watcher.session_id))
-        assert kinds(own) == [
-            ("in", "HELLO"),
-            ("out", "WELCOME"),
-            ("in", "SUBSCRIBE"),
-            ("out", "SUBSCRIBED"),
-        ]
+    async with joined(router, transport) as auditor:
+        await start_recording(auditor)
+        async with joined(router, transport) as watcher:
+            batches = await watch(watcher)
+            await within(watcher.call(SET_FILTER, types=["EVENT"]))
+            await within(watcher.call(HISTORY, limit=1))
+            await within(watcher.call(SET_FILTER))
+            # Something to batch, so that the watcher receives EVENTs on the trace topic.
+            await within(auditor.call("wamp.session.count"))
+            await batches.next()
+            own = await within(auditor.call(HISTORY, session=watcher.session_id))
+            assert kinds(own) == [
+                ("in", "HELLO"),
+                ("out", "WELCOME"),
+                ("in", "SUBSCRIBE"),
+                ("out", "SUBSCRIBED"),
+            ]
 
 
 async def test_bad_filters_are_refused(router, transport):
@@ -207,6 +217,7 @@ async def test_messages_that_carry_only_ids_are_named_by_their_uri(router, trans
         joined(router, transport) as callee,
         joined(router, transport) as peer,
     ):
+        await start_recording(reader)
         registration = await within(callee.register(lambda a, b: a + b, procedure))
         assert await within(peer.call(procedure, 2, 3)) == 5
         await within(registration.unregister())

@@ -67,7 +67,7 @@ fn field<'a>(records: &'a [Dict], key: &str) -> Vec<&'a Value> {
 
 #[test]
 fn the_ring_keeps_the_newest_records_in_order() {
-    let mut trace = Trace::new("realm1", 3);
+    let mut trace = Trace::new("realm1", 3, true);
     assert!(trace.is_enabled());
     let allocated = trace.records.capacity();
     assert!(allocated >= 3);
@@ -119,7 +119,7 @@ fn positions(trace: &Trace) -> Vec<u64> {
 
 #[test]
 fn the_recipients_of_one_event_share_its_bytes() {
-    let mut trace = Trace::new("realm1", 10);
+    let mut trace = Trace::new("realm1", 10, true);
     trace.new_round();
     let a = record_event(&mut trace, 3, "a");
     let size = Serializer::Json.encode(a.message()).len();
@@ -159,7 +159,7 @@ fn the_recipients_of_one_event_share_its_bytes() {
 #[test]
 fn the_byte_ring_wraps_and_bounds_the_records() {
     // 4 records, 512 bytes each on average: 2048 bytes of messages.
-    let mut trace = Trace::new("realm1", 4);
+    let mut trace = Trace::new("realm1", 4, true);
     assert_eq!(trace.bytes.capacity(), 4 * BYTES_PER_RECORD);
     let message = |n: usize| Message::Publish {
         request: id(1),
@@ -222,7 +222,7 @@ fn the_byte_ring_wraps_and_bounds_the_records() {
 
 #[test]
 fn a_disabled_trace_keeps_nothing_and_allocates_nothing() {
-    let mut trace = Trace::new("realm1", 0);
+    let mut trace = Trace::new("realm1", 0, true);
     assert!(!trace.is_enabled());
     assert_eq!(trace.records.capacity(), 0);
     record_calls(&mut trace, 1, 10);
@@ -235,7 +235,7 @@ fn a_disabled_trace_keeps_nothing_and_allocates_nothing() {
 
 #[test]
 fn records_carry_time_and_their_message() {
-    let mut trace = Trace::new("realm1", 10);
+    let mut trace = Trace::new("realm1", 10, true);
     trace.set_time(1_700_000_000_000_250);
     record_calls(&mut trace, 1, 1);
     let records = history(&mut trace, Dict::new());
@@ -254,7 +254,7 @@ fn records_carry_time_and_their_message() {
 
 #[test]
 fn history_filters_and_limits_oldest_first() {
-    let mut trace = Trace::new("realm1", 100);
+    let mut trace = Trace::new("realm1", 100, true);
     record_calls(&mut trace, 1, 12);
     let result = Outgoing::new(Message::Result {
         request: id(3),
@@ -304,7 +304,7 @@ fn history_filters_and_limits_oldest_first() {
     assert_eq!(ones.len(), 4, "1, 10, 11, 12");
 
     // The limit is capped by the buffer's size.
-    let mut small = Trace::new("realm1", 5);
+    let mut small = Trace::new("realm1", 5, true);
     record_calls(&mut small, 1, 8);
     assert_eq!(
         history(&mut small, dict(&[("limit", 1000.into())])).len(),
@@ -314,7 +314,7 @@ fn history_filters_and_limits_oldest_first() {
 
 #[test]
 fn the_default_history_limit() {
-    let mut trace = Trace::new("realm1", DEFAULT_HISTORY_LIMIT + 20);
+    let mut trace = Trace::new("realm1", DEFAULT_HISTORY_LIMIT + 20, true);
     record_calls(&mut trace, 1, DEFAULT_HISTORY_LIMIT as u64 + 20);
     let records = history(&mut trace, Dict::new());
     assert_eq!(records.len(), DEFAULT_HISTORY_LIMIT);
@@ -323,7 +323,7 @@ fn the_default_history_limit() {
 
 #[test]
 fn procedures_check_their_arguments() {
-    let mut trace = Trace::new("realm1", 10);
+    let mut trace = Trace::new("realm1", 10, true);
     let invalid = Value::from("ERROR wamp.error.invalid_argument");
     assert_eq!(
         call_procedure(&mut trace, 1, HISTORY, dict(&[("limit", (-1).into())])),
@@ -356,7 +356,7 @@ fn procedures_check_their_arguments() {
 
 #[test]
 fn set_filter_answers_the_normalized_filter_and_empty_clears_it() {
-    let mut trace = Trace::new("realm1", 10);
+    let mut trace = Trace::new("realm1", 10, true);
     let set = call_procedure(
         &mut trace,
         4,
@@ -387,7 +387,7 @@ fn set_filter_answers_the_normalized_filter_and_empty_clears_it() {
 
 #[test]
 fn handshake_secrets_are_redacted_when_recorded() {
-    let mut trace = Trace::new("realm1", 10);
+    let mut trace = Trace::new("realm1", 10, true);
     let hello = Message::Hello {
         realm: uri("realm1"),
         details: dict(&[
@@ -461,7 +461,7 @@ fn batch_records(batch: &Batch) -> (Vec<Value>, u64) {
 #[test]
 fn nobody_watching_means_no_batch_work() {
     let h = Harness::new(2);
-    let mut trace = Trace::new("realm1", 100);
+    let mut trace = Trace::new("realm1", 100, true);
     trace.update_watched(h.realm.broker());
     record_calls(&mut trace, 1, 5);
     assert_eq!(trace.next_batch(), None);
@@ -475,7 +475,7 @@ fn nobody_watching_means_no_batch_work() {
 #[test]
 fn batches_start_with_watching_and_come_at_most_every_interval() {
     let mut h = watched_realm(&[]);
-    let mut trace = Trace::new("realm1", 100);
+    let mut trace = Trace::new("realm1", 100, true);
     record_calls(&mut trace, 1, 3);
     trace.update_watched(h.realm.broker());
     h.subscribe(2, ON_MESSAGE, "exact");
@@ -520,7 +520,7 @@ fn batches_start_with_watching_and_come_at_most_every_interval() {
 #[test]
 fn each_watcher_gets_what_its_filter_admits() {
     let h = watched_realm(&[1, 2, 3]);
-    let mut trace = Trace::new("realm1", 100);
+    let mut trace = Trace::new("realm1", 100, true);
     trace.update_watched(h.realm.broker());
     call_procedure(
         &mut trace,
@@ -561,7 +561,7 @@ fn each_watcher_gets_what_its_filter_admits() {
 #[test]
 fn watchers_with_the_same_filter_share_one_event() {
     let h = watched_realm(&[1, 2]);
-    let mut trace = Trace::new("realm1", 100);
+    let mut trace = Trace::new("realm1", 100, true);
     trace.update_watched(h.realm.broker());
     record_calls(&mut trace, 1, 2);
     let plan = trace
@@ -576,7 +576,7 @@ fn watchers_with_the_same_filter_share_one_event() {
 fn pattern_subscribers_get_the_topic_in_the_details() {
     let mut h = Harness::new(1);
     h.subscribe(1, "dev_router.", "prefix");
-    let mut trace = Trace::new("realm1", 100);
+    let mut trace = Trace::new("realm1", 100, true);
     trace.update_watched(h.realm.broker());
     record_calls(&mut trace, 1, 1);
     let batches = trace
@@ -592,7 +592,7 @@ fn pattern_subscribers_get_the_topic_in_the_details() {
 #[test]
 fn a_watcher_that_falls_behind_is_told_how_much_it_missed() {
     let h = watched_realm(&[1]);
-    let mut trace = Trace::new("realm1", 5000);
+    let mut trace = Trace::new("realm1", 5000, true);
     trace.update_watched(h.realm.broker());
 
     // More than a batch holds in one interval: the newest MAX_BATCH go, the rest count.
@@ -627,7 +627,7 @@ fn a_watcher_that_falls_behind_is_told_how_much_it_missed() {
     assert_eq!(trace.watchers[&id(1)].dropped, 0);
 
     // Records overwritten in the ring before a batch took them count too.
-    let mut small = Trace::new("realm1", 4);
+    let mut small = Trace::new("realm1", 4, true);
     small.update_watched(h.realm.broker());
     record_calls(&mut small, 1, 10);
     let at = small.next_batch().unwrap();
@@ -639,7 +639,7 @@ fn a_watcher_that_falls_behind_is_told_how_much_it_missed() {
 #[test]
 fn a_watcher_with_nothing_new_but_drops_still_hears_of_them() {
     let h = watched_realm(&[1]);
-    let mut trace = Trace::new("realm1", 100);
+    let mut trace = Trace::new("realm1", 100, true);
     trace.update_watched(h.realm.broker());
     call_procedure(
         &mut trace,
@@ -656,4 +656,45 @@ fn a_watcher_with_nothing_new_but_drops_still_hears_of_them() {
     assert_eq!(batches.len(), 1);
     let (records, dropped) = batch_records(&batches[0]);
     assert_eq!((records.len(), dropped), (0, 2));
+}
+
+#[test]
+fn without_always_it_records_only_while_watched_and_for_a_while_after() {
+    const LINGER_US: u64 = LINGER_SECS * 1_000_000;
+    let mut h = Harness::new(2);
+    let mut trace = Trace::new("realm1", 100, false);
+    trace.set_time(1_000_000);
+    trace.update_watched(h.realm.broker());
+    record_calls(&mut trace, 1, 3);
+    assert!(!trace.is_recording());
+    assert_eq!(seqs(&trace), [0u64; 0], "nobody watches: nothing recorded");
+
+    // Somebody watches: recorded.
+    let subscription = h.subscribe(1, ON_MESSAGE, "exact");
+    trace.update_watched(h.realm.broker());
+    record_calls(&mut trace, 4, 2);
+    assert_eq!(seqs(&trace), [1, 2]);
+
+    // The watcher leaves (an inspector reloading): still recorded for a while.
+    h.send(
+        1,
+        Message::Unsubscribe {
+            request: id(2),
+            subscription,
+        },
+    );
+    trace.update_watched(h.realm.broker());
+    trace.set_time(1_000_000 + LINGER_US - 1);
+    record_calls(&mut trace, 6, 1);
+    assert_eq!(seqs(&trace), [1, 2, 3]);
+    trace.set_time(1_000_000 + LINGER_US);
+    record_calls(&mut trace, 7, 1);
+    assert_eq!(seqs(&trace), [1, 2, 3], "no longer after the linger");
+
+    // A history call starts it again, for as long; what was kept is still there.
+    let found = history(&mut trace, Dict::new());
+    assert_eq!(found.len(), 3);
+    assert!(trace.is_recording());
+    record_calls(&mut trace, 8, 1);
+    assert_eq!(seqs(&trace), [1, 2, 3, 4]);
 }

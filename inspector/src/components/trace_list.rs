@@ -159,7 +159,7 @@ pub(crate) fn TraceList() -> impl IntoView {
                             if !state.trace_status.with(Availability::is_ready) {
                                 "No trace from this router."
                             } else if state.trace.with(|t| t.is_empty()) {
-                                "No messages yet. Activity in the realm shows up here as it happens."
+                                "No messages yet. The router records while the inspector watches: activity in the realm shows up here as it happens."
                             } else {
                                 "No message matches the filters."
                             }
