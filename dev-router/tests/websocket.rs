@@ -334,3 +334,72 @@ async fn unknown_realm_is_aborted() {
     common::assert_router_works(&server).await;
     server.stop().await;
 }
+
+/// The router writes its messages' frames itself while tungstenite answers pings on the
+/// same socket: with pings between the events, and events larger than the read buffer and
+/// the write threshold, every event arrives whole and in order and every ping is answered.
+#[tokio::test]
+async fn pings_between_events_leave_every_frame_whole() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message as Frame;
+
+    const EVENTS: u64 = 300;
+    let server = TestServer::start().await;
+    for serializer in [Serializer::Json, Serializer::MsgPack] {
+        let (mut subscriber, _) = Client::join(&server, serializer).await;
+        let (mut publisher, _) = Client::join(&server, serializer).await;
+        subscriber.subscribe(1, "com.example.topic").await;
+        let mut pings = 0;
+        for n in 0..EVENTS {
+            let filler = "x".repeat(if n % 60 == 0 { 100_000 } else { n as usize });
+            let publish = Message::Publish {
+                request: id(n + 1),
+                options: Dict::new(),
+                topic: Uri::new("com.example.topic"),
+                payload: Payload::args(vec![Value::from(n), Value::from(filler.clone())]),
+            };
+            publisher.send(&publish).await;
+            if n % 7 == 0 {
+                subscriber
+                    .send_frame(Frame::Ping(vec![n as u8; 3].into()))
+                    .await;
+                pings += 1;
+            }
+        }
+        let Client::WebSocket { ws, .. } = &mut subscriber else {
+            unreachable!("a WebSocket client");
+        };
+        let (mut next, mut pongs) = (0, 0);
+        while next < EVENTS || pongs < pings {
+            let frame = tokio::time::timeout(common::TIMEOUT, ws.next())
+                .await
+                .expect("the rest of the events and pongs in time")
+                .expect("the connection stays open")
+                .expect("every frame is valid");
+            let bytes = match &frame {
+                Frame::Text(text) => text.as_bytes(),
+                Frame::Binary(bytes) => bytes,
+                Frame::Pong(_) => {
+                    pongs += 1;
+                    continue;
+                }
+                other => panic!("unexpected frame {other:?}"),
+            };
+            let Message::Event { payload, .. } = serializer.decode(bytes).unwrap() else {
+                panic!("expected EVENT");
+            };
+            assert_eq!(payload.args[0], Value::from(next));
+            let expected = if next % 60 == 0 {
+                100_000
+            } else {
+                next as usize
+            };
+            assert_eq!(payload.args[1].as_str().map(str::len), Some(expected));
+            next += 1;
+        }
+        assert_eq!(pongs, pings);
+        subscriber.leave().await;
+        publisher.leave().await;
+    }
+    server.stop().await;
+}
