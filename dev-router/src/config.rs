@@ -626,7 +626,11 @@ mod tests {
         let sizes: Vec<usize> = config.realms.iter().map(|r| r.trace_buffer).collect();
         assert_eq!(sizes, [trace::DEFAULT_BUFFER, 0, 10000]);
         let always: Vec<bool> = config.realms.iter().map(|r| r.trace_always).collect();
-        assert_eq!(always, [false, false, true], "only while watched, by default");
+        assert_eq!(
+            always,
+            [false, false, true],
+            "only while watched, by default"
+        );
         assert_eq!(
             Config::default().realms[0].trace_buffer,
             trace::DEFAULT_BUFFER
