@@ -54,14 +54,54 @@ export class Chunks {
 
 /** A call result; return one from a procedure handler for full control over the answer. */
 export class Result {
-  constructor(args, kwargs) {
+  constructor(args, kwargs, details) {
     this.args = args ?? [];
     this.kwargs = kwargs ?? {};
-    this.details = {};
+    this.details = details ?? {};
   }
 
   /** `args[0]`: the value of a procedure that returns one value. */
   get value() {
     return this.args[0];
   }
+}
+
+/** An invocation handler's `details`; the AbortController behind `signal` is made on first use. */
+export class InvocationDetails {
+  #controller;
+
+  static make(procedure, registration, raw) {
+    const d = new InvocationDetails();
+    d.procedure = procedure;
+    d.registration = registration;
+    if (raw.caller != null) d.caller = raw.caller;
+    if (raw.caller_authid != null) d.callerAuthid = raw.caller_authid;
+    if (raw.caller_authrole != null) d.callerAuthrole = raw.caller_authrole;
+    d.receiveProgress = raw.receive_progress === true;
+    d.raw = raw;
+    return d;
+  }
+
+  static abort(d) {
+    (d.#controller ??= new AbortController()).abort();
+  }
+
+  get signal() {
+    return (this.#controller ??= new AbortController()).signal;
+  }
+
+  progress() {
+    throw new TypeError("progress(): the caller did not ask for progressive results");
+  }
+}
+
+/** An event handler's `details`. */
+export function eventDetails(topic, subscription, publication, raw) {
+  const d = { topic, subscription, publication };
+  if (raw.publisher != null) d.publisher = raw.publisher;
+  if (raw.publisher_authid != null) d.publisherAuthid = raw.publisher_authid;
+  if (raw.publisher_authrole != null) d.publisherAuthrole = raw.publisher_authrole;
+  d.retained = raw.retained === true;
+  d.raw = raw;
+  return d;
 }

@@ -31,6 +31,12 @@ extern "C" {
     fn send(this: &WebSocketLike, data: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(method, structural, catch)]
     fn close(this: &WebSocketLike, code: u16, reason: &str) -> Result<(), JsValue>;
+
+    /// A `message` event.
+    type MessageEvent;
+
+    #[wasm_bindgen(method, structural, getter)]
+    fn data(this: &MessageEvent) -> JsValue;
 }
 
 /// What the socket tells its owner.
@@ -48,7 +54,7 @@ pub(crate) struct Socket {
     socket: WebSocketLike,
     text: bool,
     _on_open: Closure<dyn FnMut()>,
-    _on_message: Closure<dyn FnMut(JsValue)>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_close: Closure<dyn FnMut(JsValue)>,
 }
 
@@ -84,8 +90,8 @@ impl Socket {
             (sink.borrow_mut())(SocketEvent::Open { protocol });
         });
         let sink = on_event.clone();
-        let on_message = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
-            let data = Reflect::get(&event, &JsValue::from_str("data")).unwrap_or_default();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let data = event.data();
             let bytes = if let Some(text) = data.as_string() {
                 text.into_bytes()
             } else if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {

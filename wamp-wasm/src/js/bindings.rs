@@ -5,16 +5,6 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    /// `AbortController`, for the signal an invocation handler gets.
-    pub(crate) type AbortController;
-
-    #[wasm_bindgen(constructor)]
-    pub(crate) fn new() -> AbortController;
-    #[wasm_bindgen(method, structural, getter)]
-    pub(crate) fn signal(this: &AbortController) -> JsValue;
-    #[wasm_bindgen(method, structural)]
-    pub(crate) fn abort(this: &AbortController);
-
     /// An `AbortSignal` the application passed (any object with its interface).
     pub(crate) type AbortSignalLike;
 
@@ -34,6 +24,35 @@ extern "C" {
         kind: &str,
         listener: &JsValue,
     ) -> Result<(), JsValue>;
+
+    /// The npm package's `InvocationDetails` class (`npm/src/classes.js`).
+    pub(crate) type InvocationDetailsClass;
+
+    /// `InvocationDetails.make(procedure, registration, raw)`: the rest comes from `raw`.
+    #[wasm_bindgen(method, structural)]
+    pub(crate) fn make(
+        this: &InvocationDetailsClass,
+        procedure: &JsValue,
+        registration: f64,
+        raw: &JsValue,
+    ) -> JsValue;
+    /// `InvocationDetails.abort(details)`: aborts its signal (made now if not yet).
+    #[wasm_bindgen(method, structural)]
+    pub(crate) fn abort(this: &InvocationDetailsClass, details: &JsValue);
+
+    /// The npm package's `eventDetails(topic, subscription, publication, raw)`, called with
+    /// `.call(undefined, ...)`.
+    pub(crate) type EventDetailsFunction;
+
+    #[wasm_bindgen(method, structural, js_name = call)]
+    pub(crate) fn make(
+        this: &EventDetailsFunction,
+        this_arg: &JsValue,
+        topic: &JsValue,
+        subscription: f64,
+        publication: f64,
+        raw: &JsValue,
+    ) -> JsValue;
 
     /// `console.error`, for failures nobody listens to.
     #[wasm_bindgen(js_namespace = console, js_name = error)]

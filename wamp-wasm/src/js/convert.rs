@@ -76,6 +76,9 @@ pub(crate) fn list_to_js(list: &List) -> Array {
 
 /// A dictionary as a plain JavaScript object.
 pub(crate) fn dict_to_js(dict: &Dict) -> Object {
+    if dict.is_empty() {
+        return Object::new();
+    }
     let entries: Array = dict
         .iter()
         .map(|(key, value)| Array::of2(&JsValue::from_str(key), &to_js(value)))
@@ -85,19 +88,16 @@ pub(crate) fn dict_to_js(dict: &Dict) -> Object {
 
 /// Positional arguments: an array, or `null`/`undefined` for none.
 pub(crate) fn list_from_js(value: &JsValue, what: &str) -> Result<List, ConvertError> {
+    if Array::is_array(value) {
+        return Walker::new(what).list(value.unchecked_ref(), 0);
+    }
     if value.is_null() || value.is_undefined() {
         return Ok(List::new());
     }
-    if !Array::is_array(value) {
-        return Err(ConvertError::type_error(format!(
-            "{what} must be an array (or null or undefined), not {}",
-            describe(value)
-        )));
-    }
-    match Walker::new(what).value(value, 0)? {
-        Value::List(list) => Ok(list),
-        _ => Ok(List::new()),
-    }
+    Err(ConvertError::type_error(format!(
+        "{what} must be an array (or null or undefined), not {}",
+        describe(value)
+    )))
 }
 
 /// Keyword arguments or options: a plain object, or `null`/`undefined` for none.
@@ -165,18 +165,31 @@ impl Walker {
         }
     }
 
+    /// The items of an array, itself at `depth`.
+    fn list(&mut self, array: &Array, depth: usize) -> Result<List, ConvertError> {
+        let length = array.length();
+        let mut list = List::with_capacity(length as usize);
+        for index in 0..length {
+            self.path.push(Segment::Index(index));
+            list.push(self.value(&array.get(index), depth + 1)?);
+            self.path.pop();
+        }
+        Ok(list)
+    }
+
     fn value(&mut self, value: &JsValue, depth: usize) -> Result<Value, ConvertError> {
-        if value.is_null() || value.is_undefined() {
-            return Ok(Value::Null);
-        }
-        if let Some(b) = value.as_bool() {
-            return Ok(Value::Bool(b));
-        }
+        // The common kinds first: each test is a call into JavaScript.
         if let Some(n) = value.as_f64() {
             return Ok(number(n));
         }
         if let Some(s) = value.as_string() {
             return Ok(Value::Str(s));
+        }
+        if value.is_null() || value.is_undefined() {
+            return Ok(Value::Null);
+        }
+        if let Some(b) = value.as_bool() {
+            return Ok(Value::Bool(b));
         }
         if value.is_bigint() {
             if let Ok(i) = i64::try_from(value.clone()) {
@@ -203,14 +216,7 @@ impl Walker {
             ));
         }
         if Array::is_array(value) {
-            let array: &Array = value.unchecked_ref();
-            let mut list = List::with_capacity(array.length() as usize);
-            for index in 0..array.length() {
-                self.path.push(Segment::Index(index));
-                list.push(self.value(&array.get(index), depth + 1)?);
-                self.path.pop();
-            }
-            return Ok(Value::List(list));
+            return Ok(Value::List(self.list(value.unchecked_ref(), depth)?));
         }
         if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
             return Ok(Value::Bytes(bytes.to_vec()));

@@ -8,11 +8,13 @@
 use std::cell::RefCell;
 
 use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, WampError};
 use crate::types::CallResult;
 
+use super::bindings::{EventDetailsFunction, InvocationDetailsClass};
 use super::convert::{ConvertError, dict_to_js, list_to_js};
 
 struct Classes {
@@ -20,6 +22,8 @@ struct Classes {
     chunks: Function,
     connection_error: Function,
     result: Function,
+    invocation_details: InvocationDetailsClass,
+    event_details: EventDetailsFunction,
 }
 
 thread_local! {
@@ -33,6 +37,8 @@ pub fn install(
     connection_error: Function,
     result: Function,
     chunks: Function,
+    invocation_details: JsValue,
+    event_details: JsValue,
 ) {
     CLASSES.with(|classes| {
         *classes.borrow_mut() = Some(Classes {
@@ -40,12 +46,55 @@ pub fn install(
             chunks,
             connection_error,
             result,
+            invocation_details: invocation_details.unchecked_into(),
+            event_details: event_details.unchecked_into(),
         });
     });
 }
 
 fn class(pick: fn(&Classes) -> &Function) -> Option<Function> {
     CLASSES.with(|classes| classes.borrow().as_ref().map(|c| pick(c).clone()))
+}
+
+/// An invocation's `details`, made by the package's `InvocationDetails.make`; `None`
+/// without the package's classes.
+pub(crate) fn invocation_details(
+    procedure: &JsValue,
+    registration: f64,
+    raw: &JsValue,
+) -> Option<JsValue> {
+    CLASSES.with(|classes| {
+        let classes = classes.borrow();
+        Some(
+            classes
+                .as_ref()?
+                .invocation_details
+                .make(procedure, registration, raw),
+        )
+    })
+}
+
+/// Aborts the signal of `details` made by [`invocation_details`].
+pub(crate) fn abort_invocation(details: &JsValue) {
+    CLASSES.with(|classes| {
+        if let Some(classes) = classes.borrow().as_ref() {
+            classes.invocation_details.abort(details);
+        }
+    });
+}
+
+/// An event's `details`, made by the package's `eventDetails`; `None` without it.
+pub(crate) fn event_details(
+    topic: &JsValue,
+    subscription: f64,
+    publication: f64,
+    raw: &JsValue,
+) -> Option<JsValue> {
+    CLASSES.with(|classes| {
+        let classes = classes.borrow();
+        let make = &classes.as_ref()?.event_details;
+        Some(make.make(&JsValue::UNDEFINED, topic, subscription, publication, raw))
+    })
 }
 
 fn set(target: &JsValue, key: &str, value: &JsValue) {
@@ -123,8 +172,9 @@ pub(crate) fn convert_error(error: &ConvertError) -> JsValue {
 pub(crate) fn result_object(result: &CallResult) -> JsValue {
     let args: JsValue = list_to_js(&result.args).into();
     let kwargs: JsValue = dict_to_js(&result.kwargs).into();
-    let made = class(|c| &c.result)
-        .and_then(|class| Reflect::construct(&class, &Array::of2(&args, &kwargs)).ok())
+    let details: JsValue = dict_to_js(&result.details).into();
+    class(|c| &c.result)
+        .and_then(|class| Reflect::construct(&class, &Array::of3(&args, &kwargs, &details)).ok())
         .unwrap_or_else(|| {
             let fallback: JsValue = Object::new().into();
             set(&fallback, "args", &args);
@@ -134,10 +184,9 @@ pub(crate) fn result_object(result: &CallResult) -> JsValue {
                 "value",
                 &Reflect::get(&args, &JsValue::from_f64(0.0)).unwrap_or_default(),
             );
+            set(&fallback, "details", &details);
             fallback
-        });
-    set(&made, "details", &dict_to_js(&result.details));
-    made
+        })
 }
 
 /// A new `Chunks` (the package's async iterable of progressive invocation chunks, with
@@ -148,7 +197,7 @@ pub(crate) fn new_chunks() -> Option<JsValue> {
 
 /// Whether `value` is a `Result` the application built.
 pub(crate) fn is_result(value: &JsValue) -> bool {
-    class(|c| &c.result).is_some_and(|class| value.is_object() && instance_of(value, &class))
+    value.is_object() && class(|c| &c.result).is_some_and(|class| instance_of(value, &class))
 }
 
 /// Whether `value` is a `WampError` (of this copy of the package, or by its name and URI).

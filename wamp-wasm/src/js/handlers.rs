@@ -14,9 +14,12 @@ use crate::Invocation;
 use crate::client::{RUNTIME_ERROR, WeakSession, exception_message};
 use crate::error::{Error, WampError};
 
-use super::bindings::{AbortController, console_error};
+use super::bindings::console_error;
 use super::convert::{dict_from_js, dict_to_js, list_from_js, list_to_js, value_from_js};
-use super::errors::{convert_error, is_result, is_wamp_error, new_chunks, to_js_error};
+use super::errors::{
+    abort_invocation, convert_error, event_details, invocation_details, is_result, is_wamp_error,
+    new_chunks, to_js_error,
+};
 use super::when_settled;
 
 pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
@@ -27,15 +30,9 @@ fn field(source: &JsValue, key: &str) -> JsValue {
     Reflect::get(source, &JsValue::from_str(key)).unwrap_or_default()
 }
 
-fn set_optional(target: &JsValue, key: &str, value: Option<&str>) {
-    if let Some(value) = value {
-        set(target, key, &JsValue::from_str(value));
-    }
-}
-
 /// Whether `value` is a promise or another thenable.
 fn is_thenable(value: &JsValue) -> bool {
-    value.is_instance_of::<Promise>() || (value.is_object() && field(value, "then").is_function())
+    value.is_object() && (value.is_instance_of::<Promise>() || field(value, "then").is_function())
 }
 
 /// Reports an exception of the application to the session's `"error"` listeners.
@@ -73,47 +70,51 @@ impl InvocationContext {
     }
 }
 
+/// A JavaScript string for `text`, made once while `text` stays the same (a handler's
+/// procedure or topic is nearly always the one it was registered for).
+fn cached_str(cache: &Cache, text: &str) -> JsValue {
+    let mut cache = cache.borrow_mut();
+    match &*cache {
+        Some((cached, value)) if cached == text => value.clone(),
+        _ => {
+            let value = JsValue::from_str(text);
+            *cache = Some((text.to_owned(), value.clone()));
+            value
+        }
+    }
+}
+
+/// The last string [`cached_str`] made.
+type Cache = RefCell<Option<(String, JsValue)>>;
+
 /// A Rust invocation handler that calls the JavaScript `handler(args, kwargs, details)`.
 pub(crate) fn invocation_handler(handler: Function) -> impl Fn(Invocation) + 'static {
+    let procedure = Cache::default();
     move |invocation: Invocation| {
         let info = invocation.info();
         let args: JsValue = list_to_js(&info.payload.args).into();
         let kwargs: JsValue = dict_to_js(&info.payload.kwargs).into();
-        let details: JsValue = Object::new().into();
-        set(
-            &details,
-            "procedure",
-            &JsValue::from_str(info.procedure.as_str()),
-        );
-        set(
-            &details,
-            "registration",
-            &JsValue::from_f64(info.registration.get() as f64),
-        );
-        if let Some(caller) = info.caller {
-            set(&details, "caller", &JsValue::from_f64(caller.get() as f64));
-        }
-        set_optional(&details, "callerAuthid", info.caller_authid.as_deref());
-        set_optional(&details, "callerAuthrole", info.caller_authrole.as_deref());
-        set(
-            &details,
-            "receiveProgress",
-            &JsValue::from_bool(info.receive_progress),
-        );
-        set(&details, "raw", &dict_to_js(&info.details));
+        let name = cached_str(&procedure, info.procedure.as_str());
+        let registration = info.registration.get() as f64;
+        let raw: JsValue = dict_to_js(&info.details).into();
+        // The details' other fields come from `raw` in JavaScript.
+        let made = invocation_details(&name, registration, &raw);
+        // Without the package's classes (unit tests): an empty object.
+        let details = made.unwrap_or_else(|| Object::new().into());
+        let target = details.clone();
+        invocation.on_interrupt(move || abort_invocation(&target));
         if invocation.is_progressive() {
             stream_chunks(&invocation, &details);
         }
-        let controller = AbortController::new();
-        set(&details, "signal", &controller.signal());
-        invocation.on_interrupt(move || controller.abort());
-
+        let receive_progress = info.receive_progress;
         let pending: Pending = Rc::new(RefCell::new(Some(invocation)));
-        let context = JsValue::from(InvocationContext {
-            invocation: pending.clone(),
-        });
-        if let Some(progress) = field(&context, "progress").dyn_ref::<Function>() {
-            set(&details, "progress", &progress.bind0(&context));
+        if receive_progress {
+            let context = JsValue::from(InvocationContext {
+                invocation: pending.clone(),
+            });
+            if let Some(progress) = field(&context, "progress").dyn_ref::<Function>() {
+                set(&details, "progress", &progress.bind0(&context));
+            }
         }
 
         match handler.call3(&JsValue::UNDEFINED, &args, &kwargs, &details) {
@@ -224,40 +225,17 @@ pub(crate) fn event_handler(
     session: WeakSession,
     handler: Function,
 ) -> impl Fn(&TopicEvent) + 'static {
+    let topic = Cache::default();
     move |event: &TopicEvent| {
         let args: JsValue = list_to_js(&event.payload.args).into();
         let kwargs: JsValue = dict_to_js(&event.payload.kwargs).into();
-        let details: JsValue = Object::new().into();
-        set(&details, "topic", &JsValue::from_str(event.topic.as_str()));
-        set(
-            &details,
-            "subscription",
-            &JsValue::from_f64(event.subscription.get() as f64),
-        );
-        set(
-            &details,
-            "publication",
-            &JsValue::from_f64(event.publication.get() as f64),
-        );
-        if let Some(publisher) = event.publisher {
-            set(
-                &details,
-                "publisher",
-                &JsValue::from_f64(publisher.get() as f64),
-            );
-        }
-        set_optional(
-            &details,
-            "publisherAuthid",
-            event.publisher_authid.as_deref(),
-        );
-        set_optional(
-            &details,
-            "publisherAuthrole",
-            event.publisher_authrole.as_deref(),
-        );
-        set(&details, "retained", &JsValue::from_bool(event.retained));
-        set(&details, "raw", &dict_to_js(&event.details));
+        let name = cached_str(&topic, event.topic.as_str());
+        let subscription = event.subscription.get() as f64;
+        let publication = event.publication.get() as f64;
+        let raw: JsValue = dict_to_js(&event.details).into();
+        let details = event_details(&name, subscription, publication, &raw)
+            // Without the package's classes (unit tests): an empty object.
+            .unwrap_or_else(|| Object::new().into());
         match handler.call3(&JsValue::UNDEFINED, &args, &kwargs, &details) {
             Err(exception) => report(&session, exception),
             Ok(value) if is_thenable(&value) => {

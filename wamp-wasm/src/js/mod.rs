@@ -59,6 +59,14 @@ pub(crate) fn settle_with<T: 'static>(
     promise
 }
 
+/// A promise settled already.
+pub(crate) fn settled_promise(outcome: Result<JsValue, JsValue>) -> Promise {
+    match outcome {
+        Ok(value) => Promise::resolve(&value),
+        Err(error) => Promise::reject(&error),
+    }
+}
+
 /// A pending promise and its `resolve` and `reject` functions.
 fn new_promise() -> (Promise, Option<(Function, Function)>) {
     let mut callbacks = None;

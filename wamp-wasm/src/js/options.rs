@@ -24,17 +24,15 @@ pub(crate) type Failure = JsValue;
 
 /// The fields of an options object (`undefined` and `null` count as `{}`).
 pub(crate) struct Fields {
-    object: JsValue,
+    /// `None` for `undefined` or `null`: then no field is read from JavaScript at all.
+    object: Option<JsValue>,
     what: &'static str,
 }
 
 impl Fields {
     pub(crate) fn new(object: &JsValue, what: &'static str) -> Result<Fields, Failure> {
         if object.is_undefined() || object.is_null() {
-            return Ok(Fields {
-                object: JsValue::UNDEFINED,
-                what,
-            });
+            return Ok(Fields { object: None, what });
         }
         if !object.is_object() || Array::is_array(object) {
             return Err(type_error(&format!(
@@ -43,17 +41,24 @@ impl Fields {
             )));
         }
         Ok(Fields {
-            object: object.clone(),
+            object: Some(object.clone()),
             what,
         })
     }
 
     /// The field's value; `undefined` when absent.
     pub(crate) fn get(&self, key: &str) -> JsValue {
-        if self.object.is_undefined() {
-            return JsValue::UNDEFINED;
+        match &self.object {
+            Some(object) => Reflect::get(object, &JsValue::from_str(key)).unwrap_or_default(),
+            None => JsValue::UNDEFINED,
         }
-        Reflect::get(&self.object, &JsValue::from_str(key)).unwrap_or_default()
+    }
+
+    /// The field's value; `None` when absent, `undefined` or `null`.
+    pub(crate) fn value(&self, key: &str) -> Option<JsValue> {
+        self.object.as_ref()?;
+        let value = self.get(key);
+        (!value.is_undefined() && !value.is_null()).then_some(value)
     }
 
     fn wrong(&self, key: &str, expected: &str, found: &JsValue) -> Failure {
@@ -64,15 +69,10 @@ impl Fields {
         ))
     }
 
-    fn absent(value: &JsValue) -> bool {
-        value.is_undefined() || value.is_null()
-    }
-
     pub(crate) fn string(&self, key: &str) -> Result<Option<String>, Failure> {
-        let value = self.get(key);
-        if Self::absent(&value) {
+        let Some(value) = self.value(key) else {
             return Ok(None);
-        }
+        };
         value
             .as_string()
             .map(Some)
@@ -87,10 +87,9 @@ impl Fields {
     }
 
     pub(crate) fn boolean(&self, key: &str) -> Result<Option<bool>, Failure> {
-        let value = self.get(key);
-        if Self::absent(&value) {
+        let Some(value) = self.value(key) else {
             return Ok(None);
-        }
+        };
         value
             .as_bool()
             .map(Some)
@@ -103,10 +102,9 @@ impl Fields {
 
     /// A number `>= 0` (`Infinity` allowed).
     pub(crate) fn number(&self, key: &str) -> Result<Option<f64>, Failure> {
-        let value = self.get(key);
-        if Self::absent(&value) {
+        let Some(value) = self.value(key) else {
             return Ok(None);
-        }
+        };
         match value.as_f64() {
             Some(n) if n >= 0.0 => Ok(Some(n)),
             _ => Err(self.wrong(key, "a number >= 0", &value)),
@@ -114,10 +112,9 @@ impl Fields {
     }
 
     pub(crate) fn function(&self, key: &str) -> Result<Option<Function>, Failure> {
-        let value = self.get(key);
-        if Self::absent(&value) {
+        let Some(value) = self.value(key) else {
             return Ok(None);
-        }
+        };
         value
             .dyn_into::<Function>()
             .map(Some)
@@ -126,15 +123,17 @@ impl Fields {
 
     /// Further wire options (`options: {...}`).
     pub(crate) fn extra(&self) -> Result<Dict, Failure> {
+        let Some(extra) = self.value("options") else {
+            return Ok(Dict::new());
+        };
         let what = format!("{}.options", self.what);
-        dict_from_js(&self.get("options"), &what).map_err(|e| convert_error(&e))
+        dict_from_js(&extra, &what).map_err(|e| convert_error(&e))
     }
 
     fn strings(&self, key: &str) -> Result<Option<Vec<String>>, Failure> {
-        let value = self.get(key);
-        if Self::absent(&value) {
+        let Some(value) = self.value(key) else {
             return Ok(None);
-        }
+        };
         let expected = "an array of strings";
         if !Array::is_array(&value) {
             return Err(self.wrong(key, expected, &value));
@@ -151,10 +150,9 @@ impl Fields {
     }
 
     fn session_ids(&self, key: &str) -> Result<Option<Vec<SessionId>>, Failure> {
-        let value = self.get(key);
-        if Self::absent(&value) {
+        let Some(value) = self.value(key) else {
             return Ok(None);
-        }
+        };
         let expected = "an array of session IDs (integers in 1..=2^53)";
         if !Array::is_array(&value) {
             return Err(self.wrong(key, expected, &value));

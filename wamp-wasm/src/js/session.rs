@@ -24,7 +24,7 @@ use super::handlers::{event_handler, invocation_handler, report, set};
 use super::options::{
     Failure, Fields, cancel_mode, publish_options, register_options, subscribe_options,
 };
-use super::{promise, settle_with};
+use super::{promise, settle_with, settled_promise};
 
 /// The events a session emits.
 const EVENTS: [&str; 4] = ["open", "close", "reconnecting", "error"];
@@ -257,9 +257,8 @@ impl JsSession {
                     }
                 }));
             }
-            let signal = fields.get("signal");
             let mut abort = None;
-            if !signal.is_undefined() && !signal.is_null() {
+            if let Some(signal) = fields.value("signal") {
                 let not_a_signal = || type_error("options.signal must be an AbortSignal");
                 if !signal.is_object() {
                     return Err(not_a_signal());
@@ -345,9 +344,16 @@ impl JsSession {
             let payload = payload(&args, &kwargs)?;
             let options = publish_options(&options)?;
             let reply = self.session.publish(&topic, payload, options);
-            Ok(promise(reply, |publication| {
+            let to_js = |publication: Option<wamp_proto::Id>| {
                 publication.map_or(JsValue::UNDEFINED, |id| JsValue::from_f64(id.get() as f64))
-            }))
+            };
+            // Without acknowledge the answer is there already: no executor, no callbacks.
+            if let Some(outcome) = reply.take_ready() {
+                return Ok(settled_promise(
+                    outcome.map(to_js).map_err(|error| to_js_error(&error)),
+                ));
+            }
+            Ok(promise(reply, to_js))
         })
     }
 
