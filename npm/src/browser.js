@@ -1,7 +1,7 @@
 // Entry point for browsers and bundlers: the `--target web` build, initialised on first use.
 import init, { connect as connectWasm, __install } from "../dist/web/wamp_wasm.js";
 import { prepare } from "./auth.js";
-import { Chunks, ConnectionError, eventDetails, InvocationDetails, Result, WampError } from "./classes.js";
+import { Chunks, ConnectionError, eventDetails, InvocationDetails, Result, result, WampError } from "./classes.js";
 
 export { ConnectionError, Result, WampError };
 
@@ -9,7 +9,7 @@ let ready;
 
 function load() {
   ready ??= init()
-    .then(() => __install(WampError, ConnectionError, Result, Chunks, InvocationDetails, eventDetails))
+    .then(() => __install(WampError, ConnectionError, Result, Chunks, InvocationDetails, eventDetails, result))
     .catch((error) => {
       ready = undefined;
       throw error;

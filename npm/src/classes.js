@@ -66,6 +66,9 @@ export class Result {
   }
 }
 
+/** A received call result, made by the WebAssembly module. */
+export const result = (args, kwargs, details) => new Result(args, kwargs, details);
+
 /** An invocation handler's `details`; the AbortController behind `signal` is made on first use. */
 export class InvocationDetails {
   #controller;

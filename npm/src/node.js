@@ -2,11 +2,11 @@
 // WebAssembly synchronously on import.
 import { connect as connectWasm, __install } from "../dist/node/wamp_wasm.js";
 import { prepare } from "./auth.js";
-import { Chunks, ConnectionError, eventDetails, InvocationDetails, Result, WampError } from "./classes.js";
+import { Chunks, ConnectionError, eventDetails, InvocationDetails, Result, result, WampError } from "./classes.js";
 
 export { ConnectionError, Result, WampError };
 
-__install(WampError, ConnectionError, Result, Chunks, InvocationDetails, eventDetails);
+__install(WampError, ConnectionError, Result, Chunks, InvocationDetails, eventDetails, result);
 
 /**
  * Opens a WebSocket and joins a realm; see index.d.ts. Node 20 has no global WebSocket:

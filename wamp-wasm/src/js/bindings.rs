@@ -54,6 +54,18 @@ extern "C" {
         raw: &JsValue,
     ) -> JsValue;
 
+    /// A function of the npm package called with `.call(undefined, a, b, c)`.
+    pub(crate) type Function3;
+
+    #[wasm_bindgen(method, structural, js_name = call)]
+    pub(crate) fn call3(
+        this: &Function3,
+        this_arg: &JsValue,
+        a: &JsValue,
+        b: &JsValue,
+        c: &JsValue,
+    ) -> JsValue;
+
     /// `console.error`, for failures nobody listens to.
     #[wasm_bindgen(js_namespace = console, js_name = error)]
     pub(crate) fn console_error(message: &str, value: &JsValue);

@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use crate::error::{Error, WampError};
 use crate::types::CallResult;
 
-use super::bindings::{EventDetailsFunction, InvocationDetailsClass};
+use super::bindings::{EventDetailsFunction, Function3, InvocationDetailsClass};
 use super::convert::{ConvertError, dict_to_js, list_to_js};
 
 struct Classes {
@@ -24,6 +24,8 @@ struct Classes {
     result: Function,
     invocation_details: InvocationDetailsClass,
     event_details: EventDetailsFunction,
+    /// `(args, kwargs, details) => new Result(args, kwargs, details)`.
+    make_result: Function3,
 }
 
 thread_local! {
@@ -39,6 +41,7 @@ pub fn install(
     chunks: Function,
     invocation_details: JsValue,
     event_details: JsValue,
+    make_result: JsValue,
 ) {
     CLASSES.with(|classes| {
         *classes.borrow_mut() = Some(Classes {
@@ -48,6 +51,7 @@ pub fn install(
             result,
             invocation_details: invocation_details.unchecked_into(),
             event_details: event_details.unchecked_into(),
+            make_result: make_result.unchecked_into(),
         });
     });
 }
@@ -173,20 +177,23 @@ pub(crate) fn result_object(result: &CallResult) -> JsValue {
     let args: JsValue = list_to_js(&result.args).into();
     let kwargs: JsValue = dict_to_js(&result.kwargs).into();
     let details: JsValue = dict_to_js(&result.details).into();
-    class(|c| &c.result)
-        .and_then(|class| Reflect::construct(&class, &Array::of3(&args, &kwargs, &details)).ok())
-        .unwrap_or_else(|| {
-            let fallback: JsValue = Object::new().into();
-            set(&fallback, "args", &args);
-            set(&fallback, "kwargs", &kwargs);
-            set(
-                &fallback,
-                "value",
-                &Reflect::get(&args, &JsValue::from_f64(0.0)).unwrap_or_default(),
-            );
-            set(&fallback, "details", &details);
-            fallback
-        })
+    let made = CLASSES.with(|classes| {
+        let classes = classes.borrow();
+        let make = &classes.as_ref()?.make_result;
+        Some(make.call3(&JsValue::UNDEFINED, &args, &kwargs, &details))
+    });
+    made.unwrap_or_else(|| {
+        let fallback: JsValue = Object::new().into();
+        set(&fallback, "args", &args);
+        set(&fallback, "kwargs", &kwargs);
+        set(
+            &fallback,
+            "value",
+            &Reflect::get(&args, &JsValue::from_f64(0.0)).unwrap_or_default(),
+        );
+        set(&fallback, "details", &details);
+        fallback
+    })
 }
 
 /// A new `Chunks` (the package's async iterable of progressive invocation chunks, with
