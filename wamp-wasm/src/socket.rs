@@ -82,6 +82,7 @@ impl Socket {
         let socket: WebSocketLike = Reflect::construct(&constructor, &arguments)?.unchecked_into();
         socket.set_binary_type("arraybuffer");
 
+        let text = serializer.is_text();
         let on_event = std::rc::Rc::new(std::cell::RefCell::new(on_event));
         let sink = on_event.clone();
         let opened = socket.clone();
@@ -92,7 +93,15 @@ impl Socket {
         let sink = on_event.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let data = event.data();
-            let bytes = if let Some(text) = data.as_string() {
+            // Binary serializers get ArrayBuffers (`binaryType`): try that first.
+            let buffer = if text {
+                None
+            } else {
+                data.dyn_ref::<ArrayBuffer>()
+            };
+            let bytes = if let Some(buffer) = buffer {
+                Uint8Array::new(buffer).to_vec()
+            } else if let Some(text) = data.as_string() {
                 text.into_bytes()
             } else if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
                 Uint8Array::new(buffer).to_vec()
@@ -125,7 +134,7 @@ impl Socket {
         NOOP.with(|noop| socket.set_onerror(noop));
         Ok(Socket {
             socket,
-            text: serializer.is_text(),
+            text,
             _on_open: on_open,
             _on_message: on_message,
             _on_close: on_close,
