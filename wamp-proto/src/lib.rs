@@ -8,6 +8,8 @@
 //! - [`message`]: the [`Message`] enum, one variant per WAMP message.
 //! - [`wire`]: `Message <-> [code, field, ...]`, written once for every serializer.
 //! - [`serializer`]: JSON, MessagePack and CBOR, each `Value <-> bytes`.
+//! - [`batch`]: the batched WebSocket subprotocols (`wamp.2.json.batched`, ...): several
+//!   messages in one WebSocket message.
 //! - [`uri`]: URI validation (strict and loose) and matching (exact, prefix, wildcard).
 //! - [`id`]: IDs in `1..=2^53`, random and sequential.
 //! - [`error`]: [`ProtocolError`], what a decoder says about bad input.
@@ -18,6 +20,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod batch;
 pub mod client;
 pub mod error;
 pub mod id;
