@@ -6,8 +6,10 @@
 //! Layout, from the socket inwards:
 //! - [`server`]: accepts connections on already-bound listeners, one task per connection,
 //!   and shuts down gracefully on a [`CancellationToken`](tokio_util::sync::CancellationToken).
-//! - `transport`: WebSocket (subprotocols `wamp.2.json`, `wamp.2.msgpack`, `wamp.2.cbor`,
-//!   behind a small HTTP front that also answers plain requests) and RawSocket. A transport
+//! - `transport`: WebSocket (subprotocols `wamp.2.json`, `wamp.2.msgpack`, `wamp.2.cbor`
+//!   and their batched kin `wamp.2.json.batched`, `wamp.2.msgpack.batched`,
+//!   `wamp.2.cbor.batched`, behind a small HTTP front that also answers plain requests) and
+//!   RawSocket. A transport
 //!   turns frames into bytes and back, and knows nothing of WAMP sessions.
 //! - `session`: the per-connection state machine (HELLO, WELCOME, GOODBYE, ABORT), without
 //!   sockets: it takes decoded messages in and says what to send back and when to close.

@@ -589,6 +589,7 @@ mod tests {
             authprovider: "static".into(),
             transport: "test".into(),
             serializer: Serializer::Json,
+            batched: false,
             peer: "test".into(),
             client_roles: Dict::new(),
         }

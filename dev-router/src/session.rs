@@ -32,6 +32,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use wamp_proto::batch::Subprotocol;
 use wamp_proto::{Dict, Message, ProtocolError, Serializer, SessionId, Uri, UriRule, Value};
 
 use crate::auth::{Begin, Denial, Entropy, Identity, Pending};
@@ -101,6 +102,8 @@ pub(crate) struct Session {
     router: Arc<Router>,
     transport: &'static str,
     serializer: Serializer,
+    /// Whether the WebSocket subprotocol is a batched one (`wamp.2.json.batched`...).
+    batched: bool,
     remote: String,
     peer: Peer,
     state: State,
@@ -115,15 +118,20 @@ impl Session {
     pub(crate) fn new(
         router: Arc<Router>,
         transport: &'static str,
-        serializer: Serializer,
+        protocol: Subprotocol,
         remote: String,
     ) -> (Session, mpsc::Receiver<Outgoing>) {
+        let Subprotocol {
+            serializer,
+            batched,
+        } = protocol;
         let (queue, receiver) = mpsc::channel(router.queue_capacity());
         let peer = Peer::new(queue, serializer);
         let session = Session {
             router,
             transport,
             serializer,
+            batched,
             remote,
             peer,
             state: State::Establishing,
@@ -475,6 +483,7 @@ impl Session {
             authprovider: identity.authprovider.into(),
             transport: self.transport.into(),
             serializer: self.serializer,
+            batched: self.batched,
             peer: self.remote.clone(),
             client_roles: std::mem::take(&mut self.client_roles),
         };
@@ -553,7 +562,12 @@ mod tests {
         let mut config = Config::default();
         config.realms[0].trace_always = true;
         let router = Arc::new(Router::new(&config));
-        Session::new(router, "test", Serializer::Json, "127.0.0.1:1".into())
+        Session::new(
+            router,
+            "test",
+            Subprotocol::single(Serializer::Json),
+            "127.0.0.1:1".into(),
+        )
     }
 
     fn hello(realm: &str, details: Dict) -> Message {
@@ -848,8 +862,12 @@ mod tests {
                 realm.trace_always = true;
             }
             let router = Arc::new(Router::new(&config));
-            let (mut session, queue) =
-                Session::new(router, "test", Serializer::Json, "127.0.0.1:1".into());
+            let (mut session, queue) = Session::new(
+                router,
+                "test",
+                Subprotocol::single(Serializer::Json),
+                "127.0.0.1:1".into(),
+            );
             session.entropy = fixed_entropy;
             (session, queue)
         }

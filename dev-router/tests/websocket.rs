@@ -8,6 +8,7 @@ mod common;
 use common::{Client, TestServer, WsError, abort_of, dict, id, raw_exchange};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use wamp_proto::batch::{self, Subprotocol};
 use wamp_proto::{Dict, Message, Payload, Serializer, Uri, Value};
 
 async fn hello_welcome_goodbye(serializer: Serializer) {
@@ -256,7 +257,10 @@ async fn clients_without_a_wamp_subprotocol_get_400() {
             assert_eq!(response.status(), 400);
             let body = String::from_utf8(response.body().clone().unwrap_or_default()).unwrap();
             assert!(
-                body.contains("wamp.2.json, wamp.2.msgpack, wamp.2.cbor"),
+                body.contains(
+                    "wamp.2.json, wamp.2.json.batched, wamp.2.msgpack, wamp.2.msgpack.batched, \
+                     wamp.2.cbor, wamp.2.cbor.batched"
+                ),
                 "{body}"
             );
         }
@@ -402,4 +406,236 @@ async fn pings_between_events_leave_every_frame_whole() {
         publisher.leave().await;
     }
     server.stop().await;
+}
+
+/// A client of a batched subprotocol: it sends and reads whole batches.
+struct BatchedClient {
+    ws: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    serializer: Serializer,
+}
+
+impl BatchedClient {
+    /// Connects offering `protocol` between names the router does not know, and checks
+    /// that it is the one echoed.
+    async fn connect(server: &TestServer, protocol: Subprotocol) -> BatchedClient {
+        let mut request = server.ws_url().into_client_request().unwrap();
+        let offer = format!("wamp.2.ubjson.batched, {}, wamp.2.json", protocol.name());
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_str(&offer).unwrap(),
+        );
+        let (ws, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+        assert_eq!(
+            response.headers().get("Sec-WebSocket-Protocol").unwrap(),
+            protocol.name()
+        );
+        BatchedClient {
+            ws,
+            serializer: protocol.serializer,
+        }
+    }
+
+    /// Sends `frame` as it is, in the serializer's frame type.
+    async fn send_raw(&mut self, frame: Vec<u8>) {
+        use futures_util::SinkExt;
+        use tokio_tungstenite::tungstenite::Message as Frame;
+        let frame = match self.serializer.is_text() {
+            true => Frame::Text(String::from_utf8(frame).unwrap().into()),
+            false => Frame::Binary(frame.into()),
+        };
+        self.ws.send(frame).await.unwrap();
+    }
+
+    /// Sends `messages` in one WebSocket message.
+    async fn send(&mut self, messages: &[Message]) {
+        let mut frame = Vec::new();
+        for message in messages {
+            batch::append(
+                self.serializer,
+                &mut frame,
+                &self.serializer.encode(message),
+            );
+        }
+        self.send_raw(frame).await;
+    }
+
+    /// The messages of the next WebSocket message, which must be a whole batch in the
+    /// serializer's frame type; `None` once closed.
+    async fn receive(&mut self) -> Option<Vec<Message>> {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message as Frame;
+        loop {
+            let frame = tokio::time::timeout(common::TIMEOUT, self.ws.next())
+                .await
+                .expect("no frame in time");
+            let bytes = match frame? {
+                Ok(Frame::Text(text)) if self.serializer.is_text() => bytes::Bytes::from(text),
+                Ok(Frame::Binary(bytes)) if !self.serializer.is_text() => bytes,
+                Ok(Frame::Close(_)) | Err(_) => return None,
+                Ok(Frame::Ping(_) | Frame::Pong(_)) => continue,
+                Ok(other) => panic!("unexpected frame {other:?}"),
+            };
+            let messages: Vec<Message> = batch::messages(self.serializer, &bytes)
+                .map(|message| self.serializer.decode(message.unwrap()).unwrap())
+                .collect();
+            assert!(!messages.is_empty(), "an empty batch");
+            return Some(messages);
+        }
+    }
+
+    /// Reads until `count` messages arrived; also returns the most one frame held.
+    async fn receive_count(&mut self, count: usize) -> (Vec<Message>, usize) {
+        let (mut all, mut most) = (Vec::new(), 0);
+        while all.len() < count {
+            let messages = self
+                .receive()
+                .await
+                .expect("closed while messages were due");
+            most = most.max(messages.len());
+            all.extend(messages);
+        }
+        assert_eq!(all.len(), count, "{all:?}");
+        (all, most)
+    }
+}
+
+#[tokio::test]
+async fn batched_subprotocols_carry_several_messages_per_frame() {
+    for protocol in Subprotocol::ALL.into_iter().filter(|p| p.batched) {
+        let server = TestServer::start().await;
+        let mut client = BatchedClient::connect(&server, protocol).await;
+        // An empty batch carries nothing.
+        client.send_raw(Vec::new()).await;
+        client.send(&[common::hello("realm1")]).await;
+        let session = match &client.receive_count(1).await.0[0] {
+            Message::Welcome { session, .. } => session.get(),
+            other => panic!("expected WELCOME, got {other:?}"),
+        };
+
+        let topic = "com.example.batched";
+        client
+            .send(&[
+                Message::Subscribe {
+                    request: id(1),
+                    options: Dict::new(),
+                    topic: Uri::new(topic),
+                },
+                // To itself: its EVENT and PUBLISHED are queued together, and leave in one
+                // frame.
+                Message::Publish {
+                    request: id(2),
+                    options: dict([
+                        ("acknowledge", Value::Bool(true)),
+                        ("exclude_me", Value::Bool(false)),
+                    ]),
+                    topic: Uri::new(topic),
+                    payload: Payload {
+                        args: vec![Value::from("hi")],
+                        kwargs: Dict::new(),
+                    },
+                },
+                Message::Call {
+                    request: id(3),
+                    options: Dict::new(),
+                    procedure: Uri::new("wamp.session.get"),
+                    payload: Payload {
+                        args: vec![Value::from(session)],
+                        kwargs: Dict::new(),
+                    },
+                },
+                Message::Call {
+                    request: id(4),
+                    options: Dict::new(),
+                    procedure: Uri::new("wamp.session.count"),
+                    payload: Payload::default(),
+                },
+            ])
+            .await;
+        let (answers, most) = client.receive_count(5).await;
+        assert!(
+            most > 1,
+            "{}: one message per frame: {answers:?}",
+            protocol.name()
+        );
+        let mut seen = [false; 5];
+        for answer in &answers {
+            match answer {
+                Message::Subscribed { request, .. } if *request == id(1) => seen[0] = true,
+                Message::Published { request, .. } if *request == id(2) => seen[1] = true,
+                Message::Event { payload, .. } => {
+                    assert_eq!(payload.args, [Value::from("hi")]);
+                    seen[2] = true;
+                }
+                Message::Result {
+                    request, payload, ..
+                } if *request == id(3) => {
+                    let details = payload.args[0].as_dict().unwrap();
+                    let transport = details["transport"].as_dict().unwrap();
+                    assert_eq!(
+                        transport["protocol"].as_str(),
+                        Some(protocol.name()),
+                        "{details:?}"
+                    );
+                    seen[3] = true;
+                }
+                Message::Result {
+                    request, payload, ..
+                } if *request == id(4) => {
+                    assert_eq!(payload.args, [Value::from(1)]);
+                    seen[4] = true;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(seen, [true; 5], "{answers:?}");
+
+        client
+            .send(&[Message::Goodbye {
+                details: Dict::new(),
+                reason: Uri::new("wamp.close.normal"),
+            }])
+            .await;
+        assert!(matches!(
+            &client.receive_count(1).await.0[0],
+            Message::Goodbye { .. }
+        ));
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_cut_batch_is_a_protocol_violation() {
+    for serializer in [Serializer::MsgPack, Serializer::Cbor] {
+        let server = TestServer::start().await;
+        let mut client = BatchedClient::connect(&server, Subprotocol::batched(serializer)).await;
+        client.send(&[common::hello("realm1")]).await;
+        assert!(matches!(
+            &client.receive_count(1).await.0[0],
+            Message::Welcome { .. }
+        ));
+        // A whole CALL, then a message announced as 50 bytes with 2 of them.
+        let mut frame = Vec::new();
+        let call = Message::Call {
+            request: id(1),
+            options: Dict::new(),
+            procedure: Uri::new("wamp.session.count"),
+            payload: Payload::default(),
+        };
+        batch::append(serializer, &mut frame, &serializer.encode(&call));
+        frame.extend_from_slice(&[0, 0, 0, 50, 1, 2]);
+        client.send_raw(frame).await;
+        let (answers, _) = client.receive_count(2).await;
+        assert!(
+            matches!(&answers[0], Message::Result { request, .. } if *request == id(1)),
+            "{answers:?}"
+        );
+        let (reason, message) = abort_of(&answers[1]);
+        assert_eq!(reason, "wamp.error.protocol_violation");
+        assert!(message.contains("batched frame"), "{message}");
+        assert!(client.receive().await.is_none());
+        common::assert_router_works(&server).await;
+        server.stop().await;
+    }
 }

@@ -28,6 +28,7 @@ use foldhash::{HashMap, HashMapExt};
 
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
+use wamp_proto::batch::Subprotocol;
 use wamp_proto::{
     Dict, Id, Message, MessageType, Payload, RequestId, Serializer, SessionId, Uri, UriRule, Value,
 };
@@ -89,6 +90,9 @@ pub struct SessionInfo {
     pub transport: String,
     /// The serializer the session speaks.
     pub serializer: Serializer,
+    /// Whether its WebSocket subprotocol is a batched one (`wamp.2.json.batched`...),
+    /// several messages per WebSocket message; never for RawSocket.
+    pub batched: bool,
     /// The remote address, e.g. `"127.0.0.1:53412"`.
     pub peer: String,
     /// `HELLO.Details.roles` as the client sent it: which roles it plays and which
@@ -97,6 +101,15 @@ pub struct SessionInfo {
 }
 
 impl SessionInfo {
+    /// The WebSocket subprotocol the session negotiated (for RawSocket, the one its
+    /// serializer would have), e.g. `"wamp.2.json"` or `"wamp.2.cbor.batched"`.
+    pub fn subprotocol(&self) -> Subprotocol {
+        Subprotocol {
+            serializer: self.serializer,
+            batched: self.batched,
+        }
+    }
+
     /// Whether the client announced `feature` for `role` in HELLO
     /// (`roles.<role>.features.<feature> == true`).
     pub fn announces(&self, role: &str, feature: &str) -> bool {
@@ -715,6 +728,7 @@ pub(crate) mod testing {
             authprovider: "static".to_owned(),
             transport: "websocket".to_owned(),
             serializer: Serializer::Json,
+            batched: false,
             peer: "127.0.0.1:50000".to_owned(),
             client_roles: roles,
         }

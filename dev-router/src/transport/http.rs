@@ -19,7 +19,7 @@ use std::task::{Context, Poll};
 use bytes::{Buf, Bytes};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
-use wamp_proto::Serializer;
+use wamp_proto::batch::Subprotocol;
 
 use super::linger;
 
@@ -154,13 +154,17 @@ pub(crate) fn subprotocol_hint() -> String {
     )
 }
 
-/// `wamp.2.json, wamp.2.msgpack, wamp.2.cbor`.
+/// `wamp.2.json, wamp.2.json.batched, wamp.2.msgpack, ...`.
 fn subprotocol_list() -> String {
-    let names: Vec<&str> = Serializer::ALL
+    subprotocol_names().join(", ")
+}
+
+/// Every subprotocol's name ([`Subprotocol::ALL`]).
+fn subprotocol_names() -> Vec<&'static str> {
+    Subprotocol::ALL
         .iter()
-        .map(|serializer| serializer.subprotocol())
-        .collect();
-    names.join(", ")
+        .map(|protocol| protocol.name())
+        .collect()
 }
 
 /// Where a request goes.
@@ -285,10 +289,7 @@ fn index_response(local: SocketAddr, missing: Option<&Path>) -> PlainResponse {
 }
 
 fn index_page(local: SocketAddr, missing: Option<&Path>) -> String {
-    let protocols: Vec<&str> = Serializer::ALL
-        .iter()
-        .map(|serializer| serializer.subprotocol())
-        .collect();
+    let protocols = subprotocol_names();
     let why = match missing {
         Some(dir) => format!(
             "There is no <code>index.html</code> in <code>{}</code>. ",

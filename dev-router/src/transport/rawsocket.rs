@@ -19,6 +19,7 @@ use tokio::net::TcpStream;
 use tokio_util::codec::{Decoder, Encoder, Framed};
 use tokio_util::sync::CancellationToken;
 use wamp_proto::Serializer;
+use wamp_proto::batch::Subprotocol;
 
 use super::{HANDSHAKE_TIMEOUT, Inbound, Transport, TransportError, linger};
 use crate::router::Router;
@@ -228,7 +229,12 @@ pub(crate) async fn accept(
     }
     let limit = length_for_exponent(exponent);
     tracing::debug!(%remote, serializer = client.serializer.name(), limit, peer_limit = client.max_length, "RawSocket connected");
-    let (session, queue) = Session::new(router, "rawsocket", client.serializer, remote.to_string());
+    let (session, queue) = Session::new(
+        router,
+        "rawsocket",
+        Subprotocol::single(client.serializer),
+        remote.to_string(),
+    );
     let transport = RawSocketTransport {
         framed: Framed::new(stream, RawSocketCodec::new(limit)),
         peer_limit: client.max_length,

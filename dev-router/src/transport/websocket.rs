@@ -1,10 +1,13 @@
 //! WAMP over WebSocket: subprotocols `wamp.2.json` (text frames), `wamp.2.msgpack` and
-//! `wamp.2.cbor` (binary frames). Spec: "WebSocket Transport" (`rfc/text/basic/bp_transports.md`).
+//! `wamp.2.cbor` (binary frames), one WAMP message per WebSocket message; and their batched
+//! kin `wamp.2.json.batched`, `wamp.2.msgpack.batched` and `wamp.2.cbor.batched`, any number
+//! per WebSocket message ([`wamp_proto::batch`]). Spec: "WebSocket Transport" and its
+//! "Message Batching" (`rfc/text/basic/bp_transports.md`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -17,6 +20,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message as Frame, Utf8Bytes};
 use tokio_util::sync::CancellationToken;
 use wamp_proto::Serializer;
+use wamp_proto::batch::{self, Subprotocol};
 
 use super::http::{self, Prefixed, Route};
 use super::{HANDSHAKE_TIMEOUT, Inbound, Transport, TransportError, linger};
@@ -127,23 +131,18 @@ async fn upgrade(
         }
         Err(_) => return,
     };
-    let Some(serializer) = chosen else {
+    let Some(protocol) = chosen else {
         return;
     };
-    tracing::debug!(%remote, serializer = serializer.name(), "WebSocket connected");
-    let (session, queue) = Session::new(router, "websocket", serializer, remote.to_string());
-    let transport = WebSocketTransport {
-        ws,
-        limit,
-        text: serializer.is_text(),
-        out: Vec::new(),
-        written: 0,
-    };
+    tracing::debug!(%remote, subprotocol = protocol.name(), "WebSocket connected");
+    let (session, queue) = Session::new(router, "websocket", protocol, remote.to_string());
+    let transport = WebSocketTransport::new(ws, limit, protocol);
     Box::pin(super::serve(transport, session, queue, shutdown)).await;
 }
 
-/// Picks the first WAMP subprotocol the client offers, in its order of preference, and
-/// echoes it (browsers fail the handshake otherwise); refuses clients that offer none.
+/// Picks the first WAMP subprotocol the client offers (batched or not), in its order of
+/// preference, and echoes it (browsers fail the handshake otherwise); refuses clients that
+/// offer none.
 #[allow(
     clippy::result_large_err,
     reason = "the signature is tungstenite's `Callback`"
@@ -151,7 +150,7 @@ async fn upgrade(
 fn negotiate(
     request: &Request,
     mut response: Response,
-    chosen: &mut Option<Serializer>,
+    chosen: &mut Option<Subprotocol>,
 ) -> Result<Response, ErrorResponse> {
     let offered = request
         .headers()
@@ -161,12 +160,12 @@ fn negotiate(
         .flat_map(|value| value.split(','))
         .map(str::trim);
     for name in offered {
-        if let Some(serializer) = Serializer::from_subprotocol(name) {
+        if let Some(protocol) = Subprotocol::parse(name) {
             response.headers_mut().insert(
                 header::SEC_WEBSOCKET_PROTOCOL,
-                HeaderValue::from_static(serializer.subprotocol()),
+                HeaderValue::from_static(protocol.name()),
             );
-            *chosen = Some(serializer);
+            *chosen = Some(protocol);
             return Ok(response);
         }
     }
@@ -196,45 +195,126 @@ fn negotiate(
 /// (a pong it began while reading), and tungstenite only writes while reading or closing,
 /// which never happens while `out` is partly written (a batch is written to the end before
 /// the connection reads again, and `close` flushes `out` first).
+///
+/// Batched, every message fed between two flushes goes into one frame, opened in `out` by
+/// the first of them ([`open_frame`]) and closed by the flush ([`close_frame`]); and every
+/// frame read is handed out one message at a time, the rest kept in `unread`.
 struct WebSocketTransport {
     ws: WebSocketStream<Stream>,
     limit: usize,
     /// JSON travels in text frames, the binary serializers in binary frames.
     text: bool,
+    /// The serializer, for the batches' framing.
+    serializer: Serializer,
+    /// Whether the subprotocol is a batched one.
+    batched: bool,
     /// Frames fed and not yet written.
     out: Vec<u8>,
     /// How much of `out` is already written (a write the peer's window cut short).
     written: usize,
+    /// Batched: where in `out` the frame that takes the messages being fed begins.
+    open: Option<usize>,
+    /// Batched: what is left of the last frame read. Kept here, not in `receive`'s future,
+    /// so that cancelling `receive` loses no message.
+    unread: Bytes,
+}
+
+impl WebSocketTransport {
+    fn new(ws: WebSocketStream<Stream>, limit: usize, protocol: Subprotocol) -> Self {
+        WebSocketTransport {
+            ws,
+            limit,
+            text: protocol.serializer.is_text(),
+            serializer: protocol.serializer,
+            batched: protocol.batched,
+            out: Vec::new(),
+            written: 0,
+            open: None,
+            unread: Bytes::new(),
+        }
+    }
+
+    fn opcode(&self) -> OpCode {
+        if self.text {
+            OpCode::Text
+        } else {
+            OpCode::Binary
+        }
+    }
+
+    /// The next message of `unread`; `None` once it is empty. A malformed rest is dropped
+    /// and reported.
+    fn next_unread(&mut self) -> Option<Inbound> {
+        match batch::next(self.serializer, &self.unread) {
+            Ok(Some(piece)) => {
+                let message = self.unread.slice(piece.message);
+                self.unread.advance(piece.taken);
+                Some(Inbound::Message(message))
+            }
+            Ok(None) => None,
+            Err(error) => {
+                self.unread = Bytes::new();
+                Some(Inbound::Violation(error.to_string()))
+            }
+        }
+    }
+
+    /// Closes the batched frame being fed, if one is open.
+    fn close_batch(&mut self) {
+        if let Some(start) = self.open.take() {
+            let opcode = self.opcode();
+            end_frame(&mut self.out, &mut self.written, start, opcode);
+        }
+    }
 }
 
 impl Transport for WebSocketTransport {
     async fn receive(&mut self) -> Inbound {
+        // Nothing awaited before this: a message taken here is returned.
+        if let Some(inbound) = self.next_unread() {
+            return inbound;
+        }
         loop {
             let frame = match self.ws.next().await {
                 None => return Inbound::Closed,
                 Some(Ok(frame)) => frame,
                 Some(Err(error)) => return self.inbound_error(error),
             };
-            match frame {
-                // Either frame type is fine on input; the serializer decides.
-                Frame::Text(text) => return Inbound::Message(Bytes::from(text)),
-                Frame::Binary(bytes) => return Inbound::Message(bytes),
+            // Either frame type is fine on input; the serializer decides.
+            let bytes = match frame {
+                Frame::Text(text) => Bytes::from(text),
+                Frame::Binary(bytes) => bytes,
                 Frame::Close(_) => return Inbound::Closed,
                 // tungstenite answers pings itself.
-                Frame::Ping(_) | Frame::Pong(_) | Frame::Frame(_) => {}
+                Frame::Ping(_) | Frame::Pong(_) | Frame::Frame(_) => continue,
+            };
+            if !self.batched {
+                return Inbound::Message(bytes);
+            }
+            self.unread = bytes;
+            // An empty batch carries nothing: read on.
+            if let Some(inbound) = self.next_unread() {
+                return inbound;
             }
         }
     }
 
     async fn feed(&mut self, message: &Bytes) -> Result<(), TransportError> {
-        // The JSON serializer writes UTF-8 only (it encodes Rust strings), so its messages
-        // go out as text frames unchecked.
-        let opcode = if self.text {
-            OpCode::Text
+        if self.batched {
+            if self.open.is_none() {
+                self.open = Some(open_frame(&mut self.out));
+            }
+            batch::append(self.serializer, &mut self.out, message);
         } else {
-            OpCode::Binary
-        };
-        frame_into(&mut self.out, opcode, message);
+            // The JSON serializer writes UTF-8 only (it encodes Rust strings), so its
+            // messages go out as text frames unchecked.
+            let opcode = if self.text {
+                OpCode::Text
+            } else {
+                OpCode::Binary
+            };
+            frame_into(&mut self.out, opcode, message);
+        }
         if self.out.len() >= WRITE_BUFFER_SIZE {
             self.flush().await?;
         }
@@ -242,6 +322,9 @@ impl Transport for WebSocketTransport {
     }
 
     async fn flush(&mut self) -> Result<(), TransportError> {
+        // The batch ends here; closed before anything is awaited, so that a cancelled flush
+        // leaves whole frames behind.
+        self.close_batch();
         // Whatever tungstenite began (see the type's documentation), to its end.
         self.ws.flush().await?;
         while self.written < self.out.len() {
@@ -311,6 +394,54 @@ fn frame_into(out: &mut Vec<u8>, opcode: OpCode, payload: &[u8]) {
     out.extend_from_slice(payload);
 }
 
+/// The longest frame header a server writes: no mask, a 64-bit length.
+const MAX_HEADER: usize = 10;
+
+/// Opens a frame whose payload is appended to `out` next (batched mode): reserves room for
+/// the longest header, as the payload's length is not known yet. Returns where the frame
+/// begins, for [`close_frame`].
+fn open_frame(out: &mut Vec<u8>) -> usize {
+    let start = out.len();
+    out.extend_from_slice(&[0; MAX_HEADER]);
+    start
+}
+
+/// Writes the header of the frame opened at `start` by [`open_frame`], whose payload is the
+/// rest of `out`: the shortest one for its length, as RFC 6455 (section 5.2) requires, right
+/// before the payload. Returns where the header begins; what lies between `start` and there
+/// is unused.
+fn close_frame(out: &mut [u8], start: usize, opcode: OpCode) -> usize {
+    let payload = start + MAX_HEADER;
+    let length = out.len() - payload;
+    let begin = if length < 126 {
+        out[payload - 1] = length as u8;
+        payload - 2
+    } else if let Ok(length) = u16::try_from(length) {
+        out[payload - 2..payload].copy_from_slice(&length.to_be_bytes());
+        out[payload - 3] = 126;
+        payload - 4
+    } else {
+        out[payload - 8..payload].copy_from_slice(&(length as u64).to_be_bytes());
+        out[payload - 9] = 127;
+        payload - 10
+    };
+    out[begin] = opcode as u8;
+    begin
+}
+
+/// Closes the frame opened at `start` ([`close_frame`]) and removes the unused part of its
+/// header's room: when nothing unwritten precedes the frame (the usual case, a batch per
+/// flush), by counting it as written; otherwise by moving the frame down.
+fn end_frame(out: &mut Vec<u8>, written: &mut usize, start: usize, opcode: OpCode) {
+    let begin = close_frame(out, start, opcode);
+    if start == *written {
+        *written = begin;
+    } else {
+        out.copy_within(begin.., start);
+        out.truncate(out.len() - (begin - start));
+    }
+}
+
 impl WebSocketTransport {
     fn inbound_error(&self, error: tungstenite::Error) -> Inbound {
         match error {
@@ -368,6 +499,39 @@ mod tests {
         assert_eq!(out, [0x82, 2, b'a', b'b']);
     }
 
+    #[test]
+    fn batched_frames_get_the_shortest_header() {
+        use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
+        for (length, header) in [(1, 2), (125, 2), (126, 4), (65_535, 4), (65_536, 10)] {
+            let payload = vec![b'x'; length];
+            // Nothing unwritten before the frame: its header's unused room is skipped.
+            // Something unwritten before it: the frame is moved down to follow it.
+            for (before, written) in [(0, 0), (3, 3), (3, 1)] {
+                let mut out = vec![9u8; before];
+                let mut skipped = written;
+                let start = open_frame(&mut out);
+                out.extend_from_slice(&payload);
+                end_frame(&mut out, &mut skipped, start, OpCode::Binary);
+                let frame = if written == before {
+                    assert_eq!(skipped, before + MAX_HEADER - header);
+                    &out[skipped..]
+                } else {
+                    assert_eq!(skipped, written);
+                    assert_eq!(&out[..before], &vec![9u8; before][..]);
+                    &out[before..]
+                };
+                assert_eq!(frame.len(), header + length);
+                let mut cursor = std::io::Cursor::new(frame);
+                let (parsed, parsed_length) = FrameHeader::parse(&mut cursor).unwrap().unwrap();
+                assert_eq!(parsed_length, length as u64);
+                assert_eq!(cursor.position(), header as u64);
+                assert!(parsed.is_final && parsed.mask.is_none());
+                assert_eq!(u8::from(parsed.opcode), 2);
+                assert_eq!(&frame[header..], &payload[..]);
+            }
+        }
+    }
+
     /// A connection task's future is allocated at its largest state for the connection's
     /// whole life: it must stay small (each phase is boxed), or 10,000 sessions pay for it.
     #[tokio::test]
@@ -406,15 +570,9 @@ mod tests {
             None,
         )
         .await;
-        let (session, queue) =
-            Session::new(router, "websocket", Serializer::Json, remote.to_string());
-        let transport = WebSocketTransport {
-            ws,
-            limit: 1024,
-            text: true,
-            out: Vec::new(),
-            written: 0,
-        };
+        let protocol = Subprotocol::batched(Serializer::Json);
+        let (session, queue) = Session::new(router, "websocket", protocol, remote.to_string());
+        let transport = WebSocketTransport::new(ws, 1024, protocol);
         let serve = super::super::serve(transport, session, queue, CancellationToken::new());
         let size = std::mem::size_of_val(&serve);
         assert!(size <= 2048, "{size} bytes");

@@ -23,7 +23,7 @@ impl Realm {
         let info = self.sessions.get(&session)?;
         let transport = Dict::from([
             ("type".to_owned(), info.transport.as_str().into()),
-            ("protocol".to_owned(), info.serializer.subprotocol().into()),
+            ("protocol".to_owned(), info.subprotocol().name().into()),
             ("serializer".to_owned(), info.serializer.name().into()),
             ("peer".to_owned(), info.peer.as_str().into()),
         ]);
