@@ -67,18 +67,21 @@ describe("roles", () => {
   const router = routerFor();
   const holder = pageFor();
 
-  for (const serializer of SERIALIZERS) {
-    it(`call, register, publish, subscribe, unregister, unsubscribe, leave over ${serializer}`, async () => {
+  for (const serializer of SERIALIZERS) for (const batched of [true, false]) {
+    // JSON is never batched (see wamp-wasm/src/socket.rs).
+    const protocol = `wamp.2.${serializer}${batched && serializer !== "json" ? ".batched" : ""}`;
+    it(`call, register, publish, subscribe, unregister, unsubscribe, leave over ${protocol}${batched ? "" : " (batched: false)"}`, async () => {
       const out = await inPage(
         holder.page,
-        async ({ url, serializer }) => {
+        async ({ url, serializer, batched }) => {
           const { connect, Result, ConnectionError } = window.wamp;
-          const options = { url, realm: "realm1", serializer, reconnect: false };
+          const options = { url, realm: "realm1", serializer, batched, reconnect: false };
           const callee = await connect(options);
           const caller = await connect(options);
           const prefix = `test.roles.${serializer}`;
           const out = {
             serializers: [callee.serializer, caller.serializer],
+            protocols: [callee.protocol, caller.protocol],
             distinctIds: typeof callee.id === "number" && callee.id !== caller.id,
             realm: callee.realm,
             state: callee.state,
@@ -134,15 +137,18 @@ describe("roles", () => {
           out.leave = await caller.leave();
           out.closed = await caller.closed;
           out.stateAfterLeave = caller.state;
+          out.protocolAfterLeave = caller.protocol;
           out.idAfterLeave = caller.id;
           out.callAfterLeave = await attempt(() => caller.call(`${prefix}.echo`));
           await callee.leave();
           return out;
         },
-        { url: router.wsUrl, serializer },
+        { url: router.wsUrl, serializer, batched },
       );
 
       assert.deepEqual(out.serializers, [serializer, serializer]);
+      assert.deepEqual(out.protocols, [protocol, protocol]);
+      assert.equal(out.protocolAfterLeave, undefined);
       assert.ok(out.distinctIds, "two sessions with numeric IDs");
       assert.equal(out.realm, "realm1");
       assert.equal(out.state, "open");
@@ -181,6 +187,53 @@ describe("roles", () => {
       assert.equal(out.idAfterLeave, null);
       assert.equal(out.callAfterLeave.ok, false);
       assert.ok(out.callAfterLeave.error.connectionError, JSON.stringify(out.callAfterLeave.error));
+    });
+  }
+
+  for (const serializer of ["msgpack", "cbor"]) {
+    it(`batching over ${serializer}: 300 calls and 300 events at once, in few WebSocket messages`, async () => {
+      const out = await inPage(holder.page, async ({ url, serializer }) => {
+        const { connect } = window.wamp;
+        // Counts the WebSocket messages each way, as the application's own constructor.
+        const frames = { sent: 0, received: 0 };
+        class Counting extends WebSocket {
+          constructor(...args) {
+            super(...args);
+            this.addEventListener("message", () => frames.received++);
+          }
+          send(data) {
+            frames.sent++;
+            super.send(data);
+          }
+        }
+        const options = { url, realm: "realm1", serializer, reconnect: false, WebSocket: Counting };
+        const [callee, caller] = await Promise.all([connect(options), connect(options)]);
+        const topic = `test.batching.${serializer}.topic`;
+        await callee.register(`test.batching.${serializer}.echo`, (args) => args[0]);
+        const events = [];
+        await callee.subscribe(topic, (args) => events.push(args[0]));
+        const before = { ...frames };
+        const n = 300;
+        const calls = Array.from({ length: n }, (_, i) => caller.call(`test.batching.${serializer}.echo`, [i]));
+        const acks = Array.from({ length: n }, (_, i) => caller.publish(topic, [i], null, { acknowledge: true }));
+        const results = (await Promise.all(calls)).map((r) => r.value);
+        await Promise.all(acks);
+        await until(() => events.length === n, 5000, "every event");
+        const used = { sent: frames.sent - before.sent, received: frames.received - before.received };
+        const protocols = [callee.protocol, caller.protocol];
+        await Promise.all([callee.leave(), caller.leave()]);
+        return { results, events, used, protocols };
+      }, { url: router.wsUrl, serializer });
+
+      const inOrder = Array.from({ length: 300 }, (_, i) => i);
+      assert.deepEqual(out.results, inOrder, "each call got its own answer");
+      assert.deepEqual(out.events, inOrder, "every event once, in order");
+      assert.deepEqual(out.protocols, Array(2).fill(`wamp.2.${serializer}.batched`));
+      // 900 messages out (CALL, PUBLISH, YIELD) and 1,200 in (INVOCATION, RESULT, PUBLISHED,
+      // EVENT): unbatched, one WebSocket message each; batched, far fewer (how many depends
+      // on how the router's writes fall, so the bounds are loose).
+      assert.ok(out.used.sent < 300, `WebSocket messages sent: ${out.used.sent}`);
+      assert.ok(out.used.received < 900, `WebSocket messages received: ${out.used.received}`);
     });
   }
 

@@ -22,6 +22,10 @@ pub struct ConnectOptions {
     pub realm: String,
     /// The serializer, which picks the WebSocket subprotocol. Default JSON.
     pub serializer: Serializer,
+    /// Whether to offer the serializer's batched subprotocol (`wamp.2.msgpack.batched`,
+    /// `wamp.2.cbor.batched`; never for JSON) before the plain one: what is sent in one turn of the event loop then travels as one
+    /// WebSocket message. Routers without it pick the plain one. Default `true`.
+    pub batched: bool,
     /// `HELLO.Details.authid`.
     pub authid: Option<String>,
     /// How to answer the router's `CHALLENGE` (set with
@@ -47,6 +51,7 @@ impl ConnectOptions {
             url: url.into(),
             realm: realm.into(),
             serializer: Serializer::Json,
+            batched: true,
             authid: None,
             auth: None,
             reconnect: Some(ReconnectPolicy::default()),
@@ -60,6 +65,12 @@ impl ConnectOptions {
     /// Sets [`ConnectOptions::serializer`].
     pub fn serializer(mut self, serializer: Serializer) -> Self {
         self.serializer = serializer;
+        self
+    }
+
+    /// Sets [`ConnectOptions::batched`].
+    pub fn batched(mut self, batched: bool) -> Self {
+        self.batched = batched;
         self
     }
 

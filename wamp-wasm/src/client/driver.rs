@@ -116,7 +116,7 @@ pub(super) enum RequestSlot {
 /// One connection: a socket and, once it is open, a session on it.
 pub(super) struct Link {
     generation: u64,
-    socket: Socket,
+    pub(super) socket: Socket,
     pub(super) session: Option<ClientSession>,
     joined: bool,
     timed_out: bool,
@@ -213,6 +213,7 @@ impl Shared {
                 inner.options.websocket.as_ref(),
                 &inner.options.url,
                 inner.options.serializer,
+                inner.options.batched,
                 move |event| shared.on_socket(generation, event),
             );
             match opened {
@@ -261,15 +262,15 @@ impl Shared {
             };
             let mut actions = Vec::new();
             match event {
-                SocketEvent::Open { protocol } => {
-                    let wanted = inner.options.serializer.subprotocol();
-                    if protocol == wanted {
+                SocketEvent::Open { protocol, name } => {
+                    if protocol.is_some() {
                         link.session = Some(ClientSession::new(inner.config.clone()));
                     } else {
                         let message = format!(
-                            "the router at {} did not accept the subprotocol {wanted} (it chose \
-                             {protocol:?})",
-                            inner.options.url
+                            "the router at {} did not accept the subprotocol {} (it chose \
+                             {name:?})",
+                            inner.options.url,
+                            inner.options.serializer.subprotocol()
                         );
                         inner.end_link(self, LinkEnd::failure(message), false, &mut actions);
                     }
@@ -281,6 +282,11 @@ impl Shared {
                             Ok(message) => drop(session.handle_message(message)),
                             Err(error) => session.handle_decode_error(&error),
                         }
+                    }
+                }
+                SocketEvent::Malformed(error) => {
+                    if let Some(session) = link.session.as_mut() {
+                        session.handle_decode_error(&error);
                     }
                 }
                 SocketEvent::Closed { code, reason } => match link.session.as_mut() {

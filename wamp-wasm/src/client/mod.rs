@@ -330,6 +330,19 @@ impl Session {
             .map_or(Serializer::Json, |inner| inner.options.serializer)
     }
 
+    /// The WebSocket subprotocol of the current connection, e.g. `"wamp.2.json.batched"`;
+    /// `None` while there is no open connection.
+    pub fn protocol(&self) -> Option<&'static str> {
+        let inner = self.shared.inner.try_borrow().ok()?;
+        let link = inner.link.as_ref().filter(|link| link.session.is_some())?;
+        let serializer = inner.options.serializer;
+        Some(if link.socket.batched() {
+            wamp_proto::batch::Subprotocol::batched(serializer).name()
+        } else {
+            serializer.subprotocol()
+        })
+    }
+
     /// The realm this session joins.
     pub fn realm(&self) -> String {
         self.shared

@@ -207,6 +207,9 @@ pub(crate) fn connect_options(value: &JsValue) -> Result<ConnectOptions, Failure
             )));
         }
     };
+    if let Some(batched) = fields.boolean("batched")? {
+        options.batched = batched;
+    }
     read_auth(&fields.get("auth"), &mut options)?;
     options.reconnect = reconnect_policy(&fields.get("reconnect"))?;
     options.websocket = fields.function("WebSocket")?;

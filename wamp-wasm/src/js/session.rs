@@ -210,6 +210,15 @@ impl JsSession {
         JsValue::from_str(self.session.serializer().name())
     }
 
+    // The WebSocket subprotocol of the current connection, e.g. `"wamp.2.json.batched"`;
+    // `undefined` while not connected.
+    #[wasm_bindgen(getter)]
+    pub fn protocol(&self) -> JsValue {
+        self.session
+            .protocol()
+            .map_or(JsValue::UNDEFINED, JsValue::from_str)
+    }
+
     // `"open"`, `"reconnecting"` or `"closed"`.
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> JsValue {
