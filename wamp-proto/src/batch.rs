@@ -241,7 +241,10 @@ mod tests {
             [&b"[1,{}]"[..], b"[2]", b"[3,\"\\u001e\"]"]
         );
         // The last separator may be missing; an empty message goes to the decoder.
-        assert_eq!(all(Serializer::Json, b"[1]\x1e[2]").unwrap(), [b"[1]", b"[2]"]);
+        assert_eq!(
+            all(Serializer::Json, b"[1]\x1e[2]").unwrap(),
+            [b"[1]", b"[2]"]
+        );
         assert_eq!(
             all(Serializer::Json, b"\x1e[2]\x1e").unwrap(),
             [&b""[..], b"[2]"]
