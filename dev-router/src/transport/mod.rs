@@ -64,6 +64,12 @@ pub(crate) trait Transport: Send {
     /// The next inbound event. Cancel-safe: dropping the future loses nothing.
     fn receive(&mut self) -> impl Future<Output = Inbound> + Send;
 
+    /// Whether [`Transport::receive`] has a message at hand, read and not yet returned (the
+    /// rest of a batched frame), so that it returns without waiting for the peer.
+    fn has_buffered_input(&self) -> bool {
+        false
+    }
+
     /// Buffers one serialized message for sending; [`Transport::flush`] sends it. Cancelling
     /// the future leaves the buffer consistent. Borrowed: the bytes of one EVENT are shared
     /// by all its recipients, and a transport that copies them needs no reference of its own.
@@ -121,6 +127,8 @@ pub(crate) async fn serve<T: Transport>(
         closed_signal
     );
     let mut batch = Vec::new();
+    // Messages taken from a batch already read while writes waited (see the queue's branch).
+    let mut run = 0;
     let exit = loop {
         tokio::select! {
             biased;
@@ -134,8 +142,12 @@ pub(crate) async fn serve<T: Transport>(
                 }
             }
             // Everything queued, up to MAX_BATCH, in one take: the queue's permits go back
-            // once per batch, not once per message.
-            1.. = queue.recv_many(&mut batch, MAX_BATCH) => {
+            // once per batch, not once per message. While a batch the peer sent is still
+            // being taken apart, up to MAX_BATCH of its messages go first: their answers
+            // then leave together, in one frame and one write, not one write per message.
+            1.. = queue.recv_many(&mut batch, MAX_BATCH),
+                if run >= MAX_BATCH || !transport.has_buffered_input() => {
+                run = 0;
                 // A peer that does not read blocks this write; being cut off or shut down
                 // must still get through.
                 let written = tokio::select! {
@@ -168,6 +180,7 @@ pub(crate) async fn serve<T: Transport>(
                 if let Step::Close { last, ending } = step {
                     break Exit::Close { last, ending };
                 }
+                run = if transport.has_buffered_input() { run + 1 } else { 0 };
             }
         }
     };

@@ -299,6 +299,10 @@ impl Transport for WebSocketTransport {
         }
     }
 
+    fn has_buffered_input(&self) -> bool {
+        !self.unread.is_empty()
+    }
+
     async fn feed(&mut self, message: &Bytes) -> Result<(), TransportError> {
         if self.batched {
             if self.open.is_none() {
