@@ -464,6 +464,17 @@ impl BatchedClient {
     /// The messages of the next WebSocket message, which must be a whole batch in the
     /// serializer's frame type; `None` once closed.
     async fn receive(&mut self) -> Option<Vec<Message>> {
+        let bytes = self.receive_frame().await?;
+        let messages: Vec<Message> = batch::messages(self.serializer, &bytes)
+            .map(|message| self.serializer.decode(message.unwrap()).unwrap())
+            .collect();
+        assert!(!messages.is_empty(), "an empty batch");
+        Some(messages)
+    }
+
+    /// The next WebSocket message as it is, in the serializer's frame type; `None` once
+    /// closed.
+    async fn receive_frame(&mut self) -> Option<bytes::Bytes> {
         use futures_util::StreamExt;
         use tokio_tungstenite::tungstenite::Message as Frame;
         loop {
@@ -477,11 +488,7 @@ impl BatchedClient {
                 Ok(Frame::Ping(_) | Frame::Pong(_)) => continue,
                 Ok(other) => panic!("unexpected frame {other:?}"),
             };
-            let messages: Vec<Message> = batch::messages(self.serializer, &bytes)
-                .map(|message| self.serializer.decode(message.unwrap()).unwrap())
-                .collect();
-            assert!(!messages.is_empty(), "an empty batch");
-            return Some(messages);
+            return Some(bytes);
         }
     }
 
@@ -659,4 +666,71 @@ async fn a_cut_batch_is_a_protocol_violation() {
         common::assert_router_works(&server).await;
         server.stop().await;
     }
+}
+
+/// Autobahn and Crossbar.io end batched JSON messages with 0x18, not the spec's 0x1E: the
+/// router reads either, and answers a peer that uses 0x18 with 0x18, all it can read.
+#[tokio::test]
+async fn batched_json_answers_autobahn_separators_in_kind() {
+    let server = TestServer::start().await;
+    let protocol = Subprotocol::batched(Serializer::Json);
+    let frame = |messages: &[Message], separator: u8| {
+        let mut frame = Vec::new();
+        for message in messages {
+            batch::append_with(
+                Serializer::Json,
+                &mut frame,
+                &Serializer::Json.encode(message),
+                separator,
+            );
+        }
+        frame
+    };
+    let count = |request| Message::Call {
+        request: id(request),
+        options: Dict::new(),
+        procedure: Uri::new("wamp.session.count"),
+        payload: Payload::default(),
+    };
+
+    // A peer of the spec gets the spec's separator.
+    let mut spec = BatchedClient::connect(&server, protocol).await;
+    spec.send_raw(frame(&[common::hello("realm1")], batch::RECORD_SEPARATOR))
+        .await;
+    let welcome = spec.receive_frame().await.unwrap();
+    assert!(welcome.starts_with(b"[2,"), "{welcome:?}");
+    assert_eq!(welcome.last(), Some(&batch::RECORD_SEPARATOR));
+    assert!(!welcome.contains(&batch::AUTOBAHN_SEPARATOR));
+
+    // Autobahn's.
+    let mut autobahn = BatchedClient::connect(&server, protocol).await;
+    autobahn
+        .send_raw(frame(&[common::hello("realm1")], batch::AUTOBAHN_SEPARATOR))
+        .await;
+    let welcome = autobahn.receive_frame().await.unwrap();
+    assert!(welcome.starts_with(b"[2,"), "{welcome:?}");
+    assert_eq!(welcome.last(), Some(&batch::AUTOBAHN_SEPARATOR));
+    assert!(!welcome.contains(&batch::RECORD_SEPARATOR));
+    autobahn
+        .send_raw(frame(&[count(1), count(2)], batch::AUTOBAHN_SEPARATOR))
+        .await;
+    let results = autobahn.receive_frame().await.unwrap();
+    let pieces: Vec<&[u8]> = results.split(|&b| b == batch::AUTOBAHN_SEPARATOR).collect();
+    assert_eq!(pieces.len(), 3, "{results:?}");
+    assert!(pieces[2].is_empty(), "{results:?}");
+    for (request, piece) in [1, 2].into_iter().zip(&pieces) {
+        let message = Serializer::Json.decode(piece).unwrap();
+        assert!(
+            matches!(&message, Message::Result { request: r, .. } if *r == id(request)),
+            "{message:?}"
+        );
+    }
+
+    // The spec's peer is answered with its own still.
+    spec.send_raw(frame(&[count(3)], batch::RECORD_SEPARATOR))
+        .await;
+    let result = spec.receive_frame().await.unwrap();
+    assert_eq!(result.last(), Some(&batch::RECORD_SEPARATOR));
+    assert!(!result.contains(&batch::AUTOBAHN_SEPARATOR));
+    server.stop().await;
 }

@@ -10,6 +10,12 @@
 //! MessagePack, CBOR: length (u32, big-endian) | message | length | message | ...
 //! ```
 //!
+//! Autobahn and Crossbar.io end each JSON message with 0x18 instead ([`AUTOBAHN_SEPARATOR`]:
+//! their `'\30'` is an octal escape, where the spec means decimal 30). Neither byte can
+//! appear unescaped in JSON text, so [`next`] takes either as the end of a message and
+//! reports which it saw ([`Piece::separator`]); a writer that answers such a peer can then
+//! write what it reads ([`append_with`]).
+//!
 //! What it saves is the cost per WebSocket message, which in a browser is the larger part
 //! of a small message's cost (an event dispatched to JavaScript, a copy between processes).
 //!
@@ -38,6 +44,10 @@ use crate::serializer::Serializer;
 /// What ends each message of a batched JSON frame: ASCII's record separator, which valid
 /// JSON text never contains unescaped.
 pub const RECORD_SEPARATOR: u8 = 0x1E;
+
+/// What Autobahn and Crossbar.io end each message of a batched JSON frame with (0x18, ASCII's
+/// cancel); also never unescaped in JSON text. Read like [`RECORD_SEPARATOR`].
+pub const AUTOBAHN_SEPARATOR: u8 = 0x18;
 
 /// A WAMP WebSocket subprotocol: a serializer, one message per WebSocket message or batched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -101,10 +111,16 @@ impl Subprotocol {
 /// bits); no router or client here gets near that (their message size limits are far
 /// lower), and such a message is written with its length cut, which the peer then rejects.
 pub fn append(serializer: Serializer, frame: &mut Vec<u8>, message: &[u8]) {
+    append_with(serializer, frame, message, RECORD_SEPARATOR);
+}
+
+/// [`append`], ending a JSON message with `separator` ([`RECORD_SEPARATOR`] or
+/// [`AUTOBAHN_SEPARATOR`]); binary serializers ignore it.
+pub fn append_with(serializer: Serializer, frame: &mut Vec<u8>, message: &[u8], separator: u8) {
     if serializer.is_text() {
         frame.reserve(message.len() + 1);
         frame.extend_from_slice(message);
-        frame.push(RECORD_SEPARATOR);
+        frame.push(separator);
     } else {
         let length = u32::try_from(message.len()).unwrap_or(u32::MAX);
         frame.reserve(message.len() + 4);
@@ -116,8 +132,9 @@ pub fn append(serializer: Serializer, frame: &mut Vec<u8>, message: &[u8]) {
 /// The first message of what is left of a batched frame: its place in `rest`, and how much
 /// of `rest` it takes with its framing; `None` once nothing is left.
 ///
-/// A JSON frame's last message may lack its separator (it is taken as it is); an empty
-/// JSON message (two separators in a row) is returned as it is, for the decoder to refuse.
+/// A JSON message ends at [`RECORD_SEPARATOR`] or [`AUTOBAHN_SEPARATOR`]. A JSON frame's
+/// last message may lack its separator (it is taken as it is); an empty JSON message (two
+/// separators in a row) is returned as it is, for the decoder to refuse.
 ///
 /// # Errors
 /// [`ProtocolError::Malformed`] when a binary frame ends inside a length or a message.
@@ -127,14 +144,19 @@ pub fn next(serializer: Serializer, rest: &[u8]) -> Result<Option<Piece>, Protoc
     }
     if serializer.is_text() {
         return Ok(Some(
-            match rest.iter().position(|&b| b == RECORD_SEPARATOR) {
+            match rest
+                .iter()
+                .position(|&b| b == RECORD_SEPARATOR || b == AUTOBAHN_SEPARATOR)
+            {
                 Some(end) => Piece {
                     message: 0..end,
                     taken: end + 1,
+                    separator: Some(rest[end]),
                 },
                 None => Piece {
                     message: 0..rest.len(),
                     taken: rest.len(),
+                    separator: None,
                 },
             },
         ));
@@ -153,6 +175,7 @@ pub fn next(serializer: Serializer, rest: &[u8]) -> Result<Option<Piece>, Protoc
     Ok(Some(Piece {
         message: 4..4 + length,
         taken: 4 + length,
+        separator: None,
     }))
 }
 
@@ -163,6 +186,10 @@ pub struct Piece {
     pub message: Range<usize>,
     /// How many bytes the message and its framing take.
     pub taken: usize,
+    /// JSON: the byte that ended the message ([`RECORD_SEPARATOR`] or
+    /// [`AUTOBAHN_SEPARATOR`]), `None` for a frame's unterminated last message and for the
+    /// binary serializers.
+    pub separator: Option<u8>,
 }
 
 /// The messages of a batched frame, in order; after an error, nothing more.
@@ -250,6 +277,51 @@ mod tests {
             [&b""[..], b"[2]"]
         );
         assert!(all(Serializer::Json, b"").unwrap().is_empty());
+    }
+
+    #[test]
+    fn json_frames_of_autobahn_and_crossbar() {
+        let mut frame = Vec::new();
+        for message in [&b"[1]"[..], b"[2,\"\\u0018\"]"] {
+            append_with(Serializer::Json, &mut frame, message, AUTOBAHN_SEPARATOR);
+        }
+        assert_eq!(frame, b"[1]\x18[2,\"\\u0018\"]\x18");
+        assert_eq!(
+            all(Serializer::Json, &frame).unwrap(),
+            [&b"[1]"[..], b"[2,\"\\u0018\"]"]
+        );
+        let piece = next(Serializer::Json, &frame).unwrap().unwrap();
+        assert_eq!(
+            (piece.taken, piece.separator),
+            (4, Some(AUTOBAHN_SEPARATOR))
+        );
+        // Either byte ends a message, in any mix; what ended each is reported.
+        assert_eq!(
+            all(Serializer::Json, b"[1]\x1e[2]\x18[3]").unwrap(),
+            [b"[1]", b"[2]", b"[3]"]
+        );
+        let piece = next(Serializer::Json, b"[1]\x1e").unwrap().unwrap();
+        assert_eq!(piece.separator, Some(RECORD_SEPARATOR));
+        assert_eq!(
+            next(Serializer::Json, b"[1]").unwrap().unwrap().separator,
+            None
+        );
+        // Binary serializers have no separator, whatever the bytes.
+        let mut frame = Vec::new();
+        append_with(
+            Serializer::MsgPack,
+            &mut frame,
+            b"\x91\x18",
+            AUTOBAHN_SEPARATOR,
+        );
+        assert_eq!(frame, b"\0\0\0\x02\x91\x18");
+        assert_eq!(
+            next(Serializer::MsgPack, &frame)
+                .unwrap()
+                .unwrap()
+                .separator,
+            None
+        );
     }
 
     #[test]

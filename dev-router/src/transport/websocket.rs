@@ -2,7 +2,9 @@
 //! `wamp.2.cbor` (binary frames), one WAMP message per WebSocket message; and their batched
 //! kin `wamp.2.json.batched`, `wamp.2.msgpack.batched` and `wamp.2.cbor.batched`, any number
 //! per WebSocket message ([`wamp_proto::batch`]). Spec: "WebSocket Transport" and its
-//! "Message Batching" (`rfc/text/basic/bp_transports.md`).
+//! "Message Batching" (`rfc/text/basic/bp_transports.md`). Batched JSON ends each message
+//! with the spec's 0x1E, or with 0x18 to a peer that does so itself, as Autobahn and
+//! Crossbar.io do ([`batch::AUTOBAHN_SEPARATOR`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -217,6 +219,10 @@ struct WebSocketTransport {
     /// Batched: what is left of the last frame read. Kept here, not in `receive`'s future,
     /// so that cancelling `receive` loses no message.
     unread: Bytes,
+    /// Batched JSON: what ends each message written: the spec's record separator, until the
+    /// peer ends one of its own with Autobahn's 0x18; from then on that
+    /// ([`batch::AUTOBAHN_SEPARATOR`]), which is all such a peer can read.
+    separator: u8,
 }
 
 impl WebSocketTransport {
@@ -231,6 +237,7 @@ impl WebSocketTransport {
             written: 0,
             open: None,
             unread: Bytes::new(),
+            separator: batch::RECORD_SEPARATOR,
         }
     }
 
@@ -247,6 +254,9 @@ impl WebSocketTransport {
     fn next_unread(&mut self) -> Option<Inbound> {
         match batch::next(self.serializer, &self.unread) {
             Ok(Some(piece)) => {
+                if piece.separator == Some(batch::AUTOBAHN_SEPARATOR) {
+                    self.separator = batch::AUTOBAHN_SEPARATOR;
+                }
                 let message = self.unread.slice(piece.message);
                 self.unread.advance(piece.taken);
                 Some(Inbound::Message(message))
@@ -308,7 +318,7 @@ impl Transport for WebSocketTransport {
             if self.open.is_none() {
                 self.open = Some(open_frame(&mut self.out));
             }
-            batch::append(self.serializer, &mut self.out, message);
+            batch::append_with(self.serializer, &mut self.out, message, self.separator);
         } else {
             // The JSON serializer writes UTF-8 only (it encodes Rust strings), so its
             // messages go out as text frames unchecked.
