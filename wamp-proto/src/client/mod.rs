@@ -567,13 +567,12 @@ impl ClientSession {
                 .push_back(pending.abandoned(request, reason, message));
         }
         for request in std::mem::take(&mut self.invocations).into_keys() {
-            let options = Dict::from([
-                (
-                    "mode".to_owned(),
-                    Value::from(CancelMode::KillNoWait.as_str()),
-                ),
-                ("reason".to_owned(), Value::from(reason.as_str())),
-            ]);
+            let mut options = Dict::new();
+            options.insert(
+                "mode".to_owned(),
+                Value::from(CancelMode::KillNoWait.as_str()),
+            );
+            options.insert("reason".to_owned(), Value::from(reason.as_str()));
             self.events.push_back(Event::Interrupt {
                 request,
                 mode: CancelMode::KillNoWait,

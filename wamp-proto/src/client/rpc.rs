@@ -126,7 +126,8 @@ impl ClientSession {
         }
         pending.canceled = true;
         pending.streaming = false;
-        let options = Dict::from([("mode".to_owned(), Value::from(mode.as_str()))]);
+        let mut options = Dict::new();
+        options.insert("mode".to_owned(), Value::from(mode.as_str()));
         self.transmit.push_back(Message::Cancel {
             request: call,
             options,
