@@ -117,6 +117,9 @@ struct RunArgs {
     realm: String,
     #[arg(long, value_enum, default_value = "json")]
     serializer: SerializerArg,
+    /// Speak the serializer's batched subprotocol (e.g. wamp.2.json.batched)
+    #[arg(long)]
+    batched: bool,
     #[arg(long, value_enum, default_value = "rpc")]
     workload: WorkloadArg,
     #[arg(long, default_value_t = 1)]
@@ -225,6 +228,7 @@ async fn run(cli: Cli) -> Result<bool> {
                 url: args.url,
                 realm: args.realm,
                 serializer: args.serializer.into(),
+                batched: args.batched,
             };
             let workload = match args.workload {
                 WorkloadArg::Rpc => Workload::Rpc {
@@ -253,7 +257,7 @@ async fn run(cli: Cli) -> Result<bool> {
             let probe = Probe::new(args.router_pid);
             println!(
                 "{} against {}",
-                workload.title(target.serializer),
+                workload.title(target.protocol()),
                 target.url
             );
             let measurement = workload::run(&target, workload, &timing, &probe).await?;

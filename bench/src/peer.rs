@@ -6,6 +6,10 @@
 //! and [`Peer::flush`] (encode and write everything queued, one socket write per batch).
 //! Batching both ways keeps the generator's cost per message low: it shares the machine
 //! with the router it measures.
+//!
+//! With a batched subprotocol (`wamp.2.json.batched`...: [`Target::batched`]) a flush is
+//! also one WebSocket message, carrying everything queued, and every message received is
+//! taken apart ([`wamp_proto::batch`]).
 
 use std::time::Duration;
 
@@ -17,6 +21,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message as Frame};
+use wamp_proto::batch::{self, Subprotocol};
 use wamp_proto::client::{Event, Roles};
 use wamp_proto::{ClientConfig, ClientSession, RequestId, Serializer, Uri};
 
@@ -27,9 +32,30 @@ pub(crate) struct Target {
     pub(crate) url: String,
     /// The realm to join.
     pub(crate) realm: String,
-    /// The WebSocket subprotocol, i.e. the WAMP serializer.
+    /// The WAMP serializer.
     pub(crate) serializer: Serializer,
+    /// Whether to speak the serializer's batched subprotocol (e.g. `wamp.2.json.batched`):
+    /// any number of WAMP messages per WebSocket message.
+    pub(crate) batched: bool,
 }
+
+impl Target {
+    /// The WebSocket subprotocol.
+    pub(crate) fn protocol(&self) -> Subprotocol {
+        Subprotocol {
+            serializer: self.serializer,
+            batched: self.batched,
+        }
+    }
+}
+
+/// What ends each message of a batched JSON frame the generator writes: Autobahn's 0x18,
+/// the only one Crossbar.io reads (`wamp_proto::batch::AUTOBAHN_SEPARATOR`); the dev-router
+/// reads it as well as the spec's 0x1E.
+const JSON_SEPARATOR: u8 = batch::AUTOBAHN_SEPARATOR;
+
+/// The most one batched WebSocket message carries before the next begins.
+const MAX_FRAME: usize = 64 * 1024;
 
 /// How much a connection buffers: a peer that reads many frames wants a large read buffer,
 /// one of ten thousand idle sessions a small one.
@@ -66,6 +92,7 @@ pub(crate) struct Peer {
     ws: WebSocketStream<TcpStream>,
     session: ClientSession,
     serializer: Serializer,
+    batched: bool,
     open: bool,
 }
 
@@ -82,7 +109,7 @@ impl Peer {
             .as_str()
             .into_client_request()
             .with_context(|| format!("invalid router URL `{}`", target.url))?;
-        let subprotocol = target.serializer.subprotocol();
+        let subprotocol = target.protocol().name();
         request.headers_mut().insert(
             "Sec-WebSocket-Protocol",
             HeaderValue::from_static(subprotocol),
@@ -118,6 +145,7 @@ impl Peer {
             ws,
             session: ClientSession::new(config),
             serializer: target.serializer,
+            batched: target.batched,
             open: true,
         };
         loop {
@@ -205,6 +233,17 @@ impl Peer {
                 return Ok(());
             }
         };
+        if !self.batched {
+            return self.handle_message(bytes, take);
+        }
+        for message in batch::messages(self.serializer, bytes) {
+            let message = message.context("a malformed batch from the router")?;
+            self.handle_message(message, take)?;
+        }
+        Ok(())
+    }
+
+    fn handle_message(&mut self, bytes: &[u8], take: &mut impl FnMut(&[u8]) -> bool) -> Result<()> {
         if take(bytes) {
             return Ok(());
         }
@@ -227,23 +266,41 @@ impl Peer {
     /// If the socket fails.
     pub(crate) async fn flush(&mut self) -> Result<()> {
         let mut written = false;
+        let mut frame = Vec::new();
         while let Some(message) = self.session.poll_transmit() {
             if !self.open {
                 continue;
             }
             let bytes = self.serializer.encode(&message);
-            let frame = if self.serializer.is_text() {
-                Frame::text(String::from_utf8(bytes).context("JSON encoder produced non-UTF-8")?)
-            } else {
-                Frame::binary(bytes)
-            };
-            self.ws.feed(frame).await.context("sending to the router")?;
+            if !self.batched {
+                self.feed(bytes).await?;
+                written = true;
+                continue;
+            }
+            batch::append_with(self.serializer, &mut frame, &bytes, JSON_SEPARATOR);
+            if frame.len() >= MAX_FRAME {
+                self.feed(std::mem::take(&mut frame)).await?;
+                written = true;
+            }
+        }
+        if !frame.is_empty() {
+            self.feed(frame).await?;
             written = true;
         }
         if written {
             self.ws.flush().await.context("sending to the router")?;
         }
         Ok(())
+    }
+
+    /// Buffers one WebSocket message, in the serializer's frame type.
+    async fn feed(&mut self, bytes: Vec<u8>) -> Result<()> {
+        let frame = if self.serializer.is_text() {
+            Frame::text(String::from_utf8(bytes).context("JSON encoder produced non-UTF-8")?)
+        } else {
+            Frame::binary(bytes)
+        };
+        self.ws.feed(frame).await.context("sending to the router")
     }
 
     /// Sends what is queued and waits for the answer to `request` (`REGISTERED`,

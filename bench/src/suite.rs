@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use wamp_proto::Serializer;
+use wamp_proto::batch::Subprotocol;
 
 use crate::peer::Target;
 use crate::procstat::Probe;
@@ -43,16 +44,16 @@ pub(crate) struct Options {
     pub(crate) command: String,
 }
 
-/// One workload with its serializer.
+/// One workload with its subprotocol.
 #[derive(Debug, Clone, Copy)]
 struct Case {
     workload: Workload,
-    serializer: Serializer,
+    protocol: Subprotocol,
 }
 
 impl Case {
     fn title(&self) -> String {
-        self.workload.title(self.serializer)
+        self.workload.title(self.protocol)
     }
 }
 
@@ -63,59 +64,74 @@ fn window(subscribers: usize) -> u32 {
 }
 
 fn plan(smoke: bool) -> Vec<Case> {
-    use Serializer::{Cbor, Json, MsgPack};
-    let rpc = |callers, in_flight, serializer| Case {
+    const JSON: Subprotocol = Subprotocol::single(Serializer::Json);
+    const MSGPACK: Subprotocol = Subprotocol::single(Serializer::MsgPack);
+    const CBOR: Subprotocol = Subprotocol::single(Serializer::Cbor);
+    const JSON_BATCHED: Subprotocol = Subprotocol::batched(Serializer::Json);
+    const MSGPACK_BATCHED: Subprotocol = Subprotocol::batched(Serializer::MsgPack);
+    let rpc = |callers, in_flight, protocol| Case {
         workload: Workload::Rpc { callers, in_flight },
-        serializer,
+        protocol,
     };
-    let max = |subscribers, serializer| Case {
+    let max = |subscribers, protocol| Case {
         workload: Workload::Fanout {
             subscribers,
             rate: Rate::Max {
                 window: window(subscribers),
             },
         },
-        serializer,
+        protocol,
     };
-    let fixed = |subscribers, rate, serializer| Case {
+    let fixed = |subscribers, rate, protocol| Case {
         workload: Workload::Fanout {
             subscribers,
             rate: Rate::PerSecond(rate),
         },
-        serializer,
+        protocol,
     };
     let sessions = |count| Case {
         workload: Workload::Sessions { count },
-        serializer: Json,
+        protocol: JSON,
     };
     if smoke {
         // Every workload and every serializer once, small.
         return vec![
             sessions(1000),
-            rpc(1, 1, Json),
-            rpc(8, 16, MsgPack),
-            rpc(8, 4, Cbor),
-            max(100, Json),
-            max(10, MsgPack),
-            fixed(100, 1000, Cbor),
+            rpc(1, 1, JSON),
+            rpc(8, 16, MSGPACK),
+            rpc(8, 4, CBOR),
+            rpc(8, 16, JSON_BATCHED),
+            max(100, JSON),
+            max(10, MSGPACK),
+            max(100, MSGPACK_BATCHED),
+            fixed(100, 1000, CBOR),
         ];
     }
     let mut plan = vec![sessions(1000), sessions(5000), sessions(10_000)];
-    for serializer in [Json, MsgPack, Cbor] {
-        plan.push(rpc(1, 1, serializer));
+    for protocol in [JSON, MSGPACK, CBOR] {
+        plan.push(rpc(1, 1, protocol));
     }
-    for serializer in [Json, MsgPack, Cbor] {
-        plan.push(rpc(8, 16, serializer));
+    for protocol in [JSON, MSGPACK, CBOR] {
+        plan.push(rpc(8, 16, protocol));
     }
     for in_flight in [1, 4, 64] {
-        plan.push(rpc(8, in_flight, Json));
+        plan.push(rpc(8, in_flight, JSON));
     }
     for subscribers in [10, 100, 1000] {
-        plan.push(max(subscribers, Json));
+        plan.push(max(subscribers, JSON));
     }
     for subscribers in [10, 100, 1000] {
-        plan.push(fixed(subscribers, 1000, Json));
+        plan.push(fixed(subscribers, 1000, JSON));
     }
+    // The same over the batched subprotocols (several WAMP messages per WebSocket message,
+    // both routers speak them): what the cost per WebSocket message is.
+    for protocol in [JSON_BATCHED, MSGPACK_BATCHED] {
+        plan.push(rpc(8, 16, protocol));
+    }
+    for subscribers in [10, 100, 1000] {
+        plan.push(max(subscribers, JSON_BATCHED));
+    }
+    plan.push(fixed(1000, 1000, JSON_BATCHED));
     plan
 }
 
@@ -329,7 +345,8 @@ async fn run_case(options: &Options, kind: RouterKind, case: &Case) -> Result<Me
     let target = Target {
         url: process.url().to_owned(),
         realm: "realm1".to_owned(),
-        serializer: case.serializer,
+        serializer: case.protocol.serializer,
+        batched: case.protocol.batched,
     };
     let result = workload::run(&target, case.workload, &options.timing, &probe).await;
     if result.is_err() && !process.is_running() {
@@ -500,8 +517,12 @@ mod tests {
     fn the_smoke_plan_covers_every_workload_and_serializer() {
         let plan = plan(true);
         for serializer in Serializer::ALL {
-            assert!(plan.iter().any(|case| case.serializer == serializer));
+            assert!(
+                plan.iter()
+                    .any(|case| case.protocol.serializer == serializer)
+            );
         }
+        assert!(plan.iter().any(|case| case.protocol.batched));
         assert!(
             plan.iter()
                 .any(|c| matches!(c.workload, Workload::Sessions { .. }))

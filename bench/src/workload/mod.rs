@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use hdrhistogram::Histogram;
 use tokio::sync::Semaphore;
-use wamp_proto::Serializer;
+use wamp_proto::batch::Subprotocol;
 
 use crate::peer::{Buffers, Peer, Target};
 use crate::procstat::Probe;
@@ -45,8 +45,9 @@ pub(crate) enum Workload {
 }
 
 impl Workload {
-    /// A title for tables, e.g. `RPC 8 callers × 16 in flight, msgpack`.
-    pub(crate) fn title(&self, serializer: Serializer) -> String {
+    /// A title for tables, e.g. `RPC 8 callers × 16 in flight, msgpack` (or
+    /// `..., msgpack.batched` over the batched subprotocol).
+    pub(crate) fn title(&self, protocol: Subprotocol) -> String {
         let what = match *self {
             Workload::Rpc {
                 callers: 1,
@@ -65,7 +66,8 @@ impl Workload {
             } => format!("fan-out to {subscribers} subscribers, {rate} publishes/s"),
             Workload::Sessions { count } => format!("{count} concurrent sessions"),
         };
-        format!("{what}, {}", serializer.name())
+        let batched = if protocol.batched { ".batched" } else { "" };
+        format!("{what}, {}{batched}", protocol.serializer.name())
     }
 }
 
@@ -200,6 +202,7 @@ async fn join_many(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wamp_proto::Serializer;
 
     #[test]
     fn titles_name_the_workload_and_serializer() {
@@ -208,7 +211,7 @@ mod tests {
             in_flight: 1,
         };
         assert_eq!(
-            latency.title(Serializer::Json),
+            latency.title(Subprotocol::single(Serializer::Json)),
             "RPC latency, 1 caller × 1 in flight, json"
         );
         let fanout = Workload::Fanout {
@@ -216,8 +219,12 @@ mod tests {
             rate: Rate::PerSecond(1000),
         };
         assert_eq!(
-            fanout.title(Serializer::Cbor),
+            fanout.title(Subprotocol::single(Serializer::Cbor)),
             "fan-out to 100 subscribers, 1000 publishes/s, cbor"
+        );
+        assert_eq!(
+            fanout.title(Subprotocol::batched(Serializer::MsgPack)),
+            "fan-out to 100 subscribers, 1000 publishes/s, msgpack.batched"
         );
     }
 
