@@ -41,6 +41,7 @@ const BASELINE = "autobahn";
 const CONFIGS = [
   ["wamp-wasm", "json"],
   ["wamp-wasm", "msgpack"],
+  ["wamp-wasm-unbatched", "msgpack"],
   ["autobahn", "json"],
   ["autobahn", "msgpack"],
   ["autobahn-browser", "json"],
@@ -254,6 +255,7 @@ function versions(wampWasmDir) {
   const modules = path.join(BENCH_DIR, "node_modules");
   return {
     "wamp-wasm": version(wampWasmDir),
+    "wamp-wasm-unbatched": version(wampWasmDir),
     autobahn: version(path.join(modules, "autobahn")),
     "autobahn-browser": version(path.join(modules, "autobahn-browser")),
     wampy: version(path.join(modules, "wampy")),
@@ -280,7 +282,10 @@ function report({ opts, results, sizes, meta }) {
     });
   const baseline = (table, serializer) =>
     table.find((row) => row.library === BASELINE && row.serializer === serializer)?.median;
-  const version = (library) => `${library} ${meta.versions[library]}`;
+  const version = (library) =>
+    library === "wamp-wasm-unbatched"
+      ? `wamp-wasm ${meta.versions[library]} (batched: false)`
+      : `${library} ${meta.versions[library]}`;
 
   out(
     `Chromium: ${meta.chromium}; ${meta.cpus} CPUs (${meta.cpuModel}); ` +
@@ -313,7 +318,11 @@ function report({ opts, results, sizes, meta }) {
         ? `${thousands(Math.min(...row.rates))}-${thousands(Math.max(...row.rates))}`
         : "";
       const note =
-        workload === "events" && row.library === "wampy" ? " (publishes acknowledged)" : "";
+        workload === "events" && row.library === "wampy"
+          ? " (publishes acknowledged)"
+          : row.library === "wamp-wasm" && row.serializer !== "json"
+            ? " (batched)"
+            : "";
       out(
         `| ${version(row.library)}${note} | ${row.serializer} | ${thousands(row.median)} | ` +
           `${spread} | ${ratio(row.median, baseline(table, row.serializer))} | ` +

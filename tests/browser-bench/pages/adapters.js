@@ -23,12 +23,12 @@ function loadScript(src) {
  * wamp-wasm as installed in node_modules (or another copy of the package here): `entry`
  * is its browser entry from its package.json `exports`, relative to tests/browser-bench.
  */
-async function wampWasm({ entry }) {
+async function wampWasm({ entry }, extra = {}) {
   const wamp = await import(`../${entry}`);
   return {
     version: "wamp-wasm",
     async connect({ url, realm, serializer }) {
-      const session = await wamp.connect({ url, realm, serializer, reconnect: false });
+      const session = await wamp.connect({ url, realm, serializer, reconnect: false, ...extra });
       return {
         register: (procedure, handler) => session.register(procedure, (args) => handler(args[0])),
         call: (procedure, value) => session.call(procedure, [value]).then((result) => result.value),
@@ -123,6 +123,9 @@ async function wampy() {
 
 export const LIBRARIES = {
   "wamp-wasm": wampWasm,
+  // One WAMP message per WebSocket message: MessagePack and CBOR are otherwise batched
+  // (wamp.2.msgpack.batched) with a router that speaks it, as the dev-router does.
+  "wamp-wasm-unbatched": (options) => wampWasm(options, { batched: false }),
   autobahn: autobahnNpm,
   "autobahn-browser": autobahnBrowser,
   wampy,
