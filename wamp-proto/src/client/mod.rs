@@ -28,6 +28,7 @@ mod pending;
 mod pubsub;
 mod rpc;
 mod state;
+mod table;
 mod uri_check;
 
 pub use config::{ClientConfig, Roles};
@@ -38,8 +39,7 @@ pub use options::{
 };
 pub use state::{Registration, SessionDetails, SessionState, Subscription};
 
-use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::error::ProtocolError;
 use crate::id::{Id, IdSequence, RequestId, SessionId};
@@ -48,6 +48,7 @@ use crate::uri::{MatchPolicy, Uri};
 use crate::value::{Dict, Value};
 
 use pending::{FinishedStreams, Pending, RunningInvocation};
+use table::Table;
 use uri_check::check_uri;
 
 /// `ABORT.Reason` for a peer that broke the protocol.
@@ -135,11 +136,11 @@ pub struct ClientSession {
     requests: IdSequence,
     /// The last request ID handed out, to recognise late answers to requests that expect none.
     last_request: Option<RequestId>,
-    pending: BTreeMap<RequestId, Pending>,
-    invocations: BTreeMap<RequestId, RunningInvocation>,
+    pending: Table<RequestId, Pending>,
+    invocations: Table<RequestId, RunningInvocation>,
     finished_streams: FinishedStreams,
-    registrations: BTreeMap<Id, Registration>,
-    subscriptions: BTreeMap<Id, Subscription>,
+    registrations: Table<Id, Registration>,
+    subscriptions: Table<Id, Subscription>,
     transmit: VecDeque<Message>,
     events: VecDeque<Event>,
 }
@@ -157,11 +158,11 @@ impl ClientSession {
             details: None,
             requests: IdSequence::new(),
             last_request: None,
-            pending: BTreeMap::new(),
-            invocations: BTreeMap::new(),
+            pending: Table::default(),
+            invocations: Table::default(),
             finished_streams: FinishedStreams::default(),
-            registrations: BTreeMap::new(),
-            subscriptions: BTreeMap::new(),
+            registrations: Table::default(),
+            subscriptions: Table::default(),
             transmit: VecDeque::from([hello]),
             events: VecDeque::new(),
         }
@@ -509,12 +510,15 @@ impl ClientSession {
         request: RequestId,
         expected: MessageType,
     ) -> Result<Pending, ClientError> {
-        let kind = match self.pending.entry(request) {
-            Entry::Occupied(entry) if entry.get().request_type() == expected => {
-                return Ok(entry.remove());
-            }
-            Entry::Occupied(entry) => format!("a {}", entry.get().request_type()),
-            Entry::Vacant(_) => "not pending".to_owned(),
+        let found = self.pending.get(&request).map(Pending::request_type);
+        if found == Some(expected)
+            && let Some(pending) = self.pending.remove(&request)
+        {
+            return Ok(pending);
+        }
+        let kind = match found {
+            Some(kind) => format!("a {kind}"),
+            None => "not pending".to_owned(),
         };
         Err(self.violation(format!("{reply} for request {request}, which is {kind}")))
     }
@@ -562,11 +566,11 @@ impl ClientSession {
     /// Fails every outstanding request and interrupts every running invocation, each in
     /// request-ID order.
     fn abandon_outstanding(&mut self, reason: &Uri, message: &str) {
-        for (request, pending) in std::mem::take(&mut self.pending) {
+        for (request, pending) in self.pending.take() {
             self.events
                 .push_back(pending.abandoned(request, reason, message));
         }
-        for request in std::mem::take(&mut self.invocations).into_keys() {
+        for (request, _) in self.invocations.take() {
             let mut options = Dict::new();
             options.insert(
                 "mode".to_owned(),

@@ -119,13 +119,14 @@ impl ClientSession {
             return Ok(()); // take_pending checked the kind
         };
         // A repeated subscription may get the ID it already has: keep the first entry.
-        self.subscriptions
-            .entry(subscription)
-            .or_insert(Subscription {
+        self.subscriptions.insert_if_absent(
+            subscription,
+            Subscription {
                 subscription,
                 topic,
                 options,
-            });
+            },
+        );
         self.events.push_back(Event::Subscribed {
             request,
             subscription,
