@@ -17,6 +17,7 @@
 //! `cargo xtask bench` builds it, installs Crossbar.io, and runs the suite; `cargo xtask
 //! test` runs `suite --smoke` against the dev-router only.
 
+mod floor;
 mod peer;
 mod procstat;
 mod report;
@@ -314,7 +315,7 @@ fn raise_open_file_limit() {
     }
 }
 
-fn pin_to_cpu(cpu: usize) -> Result<()> {
+pub(crate) fn pin_to_cpu(cpu: usize) -> Result<()> {
     use rustix::thread::{CpuSet, sched_setaffinity};
     if cpu >= CpuSet::MAX_CPU {
         bail!("no CPU {cpu}");

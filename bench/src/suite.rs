@@ -14,6 +14,7 @@ use anyhow::{Context, Result};
 use wamp_proto::Serializer;
 use wamp_proto::batch::Subprotocol;
 
+use crate::floor::{self, Floor};
 use crate::peer::Target;
 use crate::procstat::Probe;
 use crate::report::{self, Better, Measurement, Row, Unit};
@@ -154,6 +155,16 @@ pub(crate) async fn run(options: &Options) -> Result<bool> {
     }
     let load_before = load_average();
     let started = SystemTime::now();
+    // Blocking sockets, on a thread of their own.
+    let pin = options.pin;
+    let floor = tokio::task::spawn_blocking(move || floor::measure(pin))
+        .await
+        .context("the floor measurement stopped")??;
+    println!(
+        "floor: two loopback TCP round trips between two threads, p50 {}, p99 {}",
+        report::format_value(micros(floor.p50), Unit::Micros),
+        report::format_value(micros(floor.p99), Unit::Micros),
+    );
 
     let mut columns = Vec::new();
     for &kind in &kinds {
@@ -222,7 +233,15 @@ pub(crate) async fn run(options: &Options) -> Result<bool> {
         }
     }
 
-    let document = document(options, &table, &findings, load_before, started, &routers);
+    let document = document(
+        options,
+        &table,
+        &findings,
+        load_before,
+        started,
+        &routers,
+        floor,
+    );
     println!("\n{document}");
     if let Some(output) = &options.output {
         if let Some(parent) = output.parent() {
@@ -370,6 +389,7 @@ fn document(
     load_before: String,
     started: SystemTime,
     routers: &[&str],
+    floor: Floor,
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# wamp-bench results\n");
@@ -401,6 +421,14 @@ fn document(
             runs => format!("{runs} runs, the routers in turn, the median shown"),
         }
     );
+    let _ = writeln!(
+        out,
+        "- the machine's floor for one call: two TCP round trips over loopback between two \
+         threads, 32 bytes, nothing else (no WebSocket, no WAMP), p50 {}, p99 {}; a call \
+         with one caller makes the same four hops through any router",
+        report::format_value(micros(floor.p50), Unit::Micros),
+        report::format_value(micros(floor.p99), Unit::Micros),
+    );
     let _ = writeln!(out, "- command: `{}`\n", options.command);
     out.push_str(table);
     if routers.len() == 2 {
@@ -420,6 +448,10 @@ fn document(
         let _ = writeln!(out, "\n## Findings\n\n{findings}");
     }
     out
+}
+
+fn micros(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
 }
 
 fn load_average() -> String {
