@@ -5,6 +5,48 @@ use crate::id::{Id, RequestId};
 
 use super::state::SessionState;
 
+/// Shows a string in double quotes, with `"`, `\\` and control characters escaped as in
+/// Rust's `{:?}`, for error messages. Unlike `{:?}` it needs no Unicode tables, which keeps
+/// a WebAssembly build smaller.
+///
+/// ```
+/// use wamp_proto::client::Quoted;
+///
+/// assert_eq!(Quoted("a \"b\"\n").to_string(), r#""a \"b\"\n""#);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Quoted<'a>(pub &'a str);
+
+impl std::fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write;
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        f.write_char('"')?;
+        for c in self.0.chars() {
+            match c {
+                '"' => f.write_str("\\\"")?,
+                '\\' => f.write_str("\\\\")?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                '\0' => f.write_str("\\0")?,
+                // Control characters are all below U+00A0: at most two hex digits.
+                c if c.is_control() => {
+                    let code = c as usize;
+                    f.write_str("\\u{")?;
+                    if code >= 16 {
+                        f.write_char(char::from(HEX[code >> 4]))?;
+                    }
+                    f.write_char(char::from(HEX[code & 15]))?;
+                    f.write_char('}')?;
+                }
+                c => f.write_char(c)?,
+            }
+        }
+        f.write_char('"')
+    }
+}
+
 /// Why a [`ClientSession`](super::ClientSession) method did not do what was asked.
 ///
 /// Every variant but [`ClientError::ProtocolViolation`] is returned by an application call
@@ -20,7 +62,7 @@ use super::state::SessionState;
 #[non_exhaustive]
 pub enum ClientError {
     /// A URI that the application passed breaks the loose URI rule (spec: "URIs").
-    #[error("invalid {what} URI {uri:?}: {reason}")]
+    #[error("invalid {what} URI {}: {reason}", Quoted(uri))]
     InvalidUri {
         /// What the URI names: `"realm"`, `"procedure"`, `"topic"`, `"error"` or `"reason"`.
         what: &'static str,
@@ -78,4 +120,23 @@ pub enum ClientError {
     /// `wamp.error.protocol_violation`. The text is also the `ABORT`'s `message` detail.
     #[error("the router violated the protocol: {0}")]
     ProtocolViolation(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Quoted;
+
+    #[test]
+    fn quoted_is_debug_for_ascii_and_plain_text() {
+        for text in [
+            "",
+            "plain",
+            "a \"b\" \\ c",
+            "\n\r\t\0",
+            "\u{1}\u{1f}\u{7f}",
+            "café ☕",
+        ] {
+            assert_eq!(Quoted(text).to_string(), format!("{text:?}"));
+        }
+    }
 }

@@ -32,7 +32,7 @@ mod table;
 mod uri_check;
 
 pub use config::{ClientConfig, Roles};
-pub use error::ClientError;
+pub use error::{ClientError, Quoted};
 pub use event::{Event, Initiator, Invocation, TopicEvent};
 pub use options::{
     CallOptions, CancelMode, InvokePolicy, PublishOptions, RegisterOptions, SubscribeOptions,

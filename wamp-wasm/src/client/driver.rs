@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use wamp_proto::client::{
-    CancelMode, ClientConfig, ClientSession, Event, RegisterOptions, SessionDetails,
+    CancelMode, ClientConfig, ClientSession, Event, Quoted, RegisterOptions, SessionDetails,
     SubscribeOptions, TopicEvent,
 };
 use wamp_proto::{Dict, Id, Payload, RequestId, Uri, Value};
@@ -268,9 +268,10 @@ impl Shared {
                     } else {
                         let message = format!(
                             "the router at {} did not accept the subprotocol {} (it chose \
-                             {name:?})",
+                             {})",
                             inner.options.url,
-                            inner.options.serializer.subprotocol()
+                            inner.options.serializer.subprotocol(),
+                            Quoted(&name)
                         );
                         inner.end_link(self, LinkEnd::failure(message), false, &mut actions);
                     }

@@ -16,6 +16,7 @@
 //! key `__proto__` is an ordinary property).
 
 use js_sys::{Array, ArrayBuffer, BigInt, Function, Object, Reflect, Uint8Array};
+use wamp_proto::client::Quoted;
 use wamp_proto::serializer::MAX_DEPTH;
 use wamp_proto::{Dict, List, Value};
 use wasm_bindgen::{JsCast, JsValue};
@@ -156,7 +157,7 @@ impl Walker {
                     at.push('.');
                     at.push_str(key);
                 }
-                Segment::Key(key) => at.push_str(&format!("[{key:?}]")),
+                Segment::Key(key) => at.push_str(&format!("[{}]", Quoted(key))),
             }
         }
         ConvertError {

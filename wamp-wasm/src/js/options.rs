@@ -4,7 +4,7 @@
 use js_sys::{Array, Function, Reflect};
 use std::rc::Rc;
 use wamp_proto::client::{
-    CancelMode, InvokePolicy, PublishOptions, RegisterOptions, SubscribeOptions,
+    CancelMode, InvokePolicy, PublishOptions, Quoted, RegisterOptions, SubscribeOptions,
 };
 
 use wamp_proto::{Dict, Id, MatchPolicy, Serializer, SessionId};
@@ -171,8 +171,9 @@ impl Fields {
             Some("prefix") => Ok(MatchPolicy::Prefix),
             Some("wildcard") => Ok(MatchPolicy::Wildcard),
             Some(other) => Err(type_error(&format!(
-                "{}.match must be \"exact\", \"prefix\" or \"wildcard\", not {other:?}",
-                self.what
+                "{}.match must be \"exact\", \"prefix\" or \"wildcard\", not {}",
+                self.what,
+                Quoted(other)
             ))),
         }
     }
@@ -203,7 +204,8 @@ pub(crate) fn connect_options(value: &JsValue) -> Result<ConnectOptions, Failure
         Some("cbor") => Serializer::Cbor,
         Some(other) => {
             return Err(type_error(&format!(
-                "options.serializer must be \"json\", \"msgpack\" or \"cbor\", not {other:?}"
+                "options.serializer must be \"json\", \"msgpack\" or \"cbor\", not {}",
+                Quoted(other)
             )));
         }
     };
@@ -321,7 +323,8 @@ pub(crate) fn register_options(value: &JsValue) -> Result<RegisterOptions, Failu
         Some(name) => InvokePolicy::from_option(&name).ok_or_else(|| {
             type_error(&format!(
                 "options.invoke must be \"single\", \"roundrobin\", \"random\", \"first\" or \
-                 \"last\", not {name:?}"
+                 \"last\", not {}",
+                Quoted(&name)
             ))
         })?,
     };
@@ -367,7 +370,8 @@ pub(crate) fn cancel_mode(fields: &Fields) -> Result<CancelMode, Failure> {
         None => Ok(CancelMode::Kill),
         Some(name) => CancelMode::from_option(&name).ok_or_else(|| {
             type_error(&format!(
-                "options.cancelMode must be \"kill\", \"killnowait\" or \"skip\", not {name:?}"
+                "options.cancelMode must be \"kill\", \"killnowait\" or \"skip\", not {}",
+                Quoted(&name)
             ))
         }),
     }

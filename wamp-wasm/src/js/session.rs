@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise};
+use wamp_proto::client::Quoted;
 use wamp_proto::{Payload, Value};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -407,8 +408,9 @@ fn event_kind(event: &str) -> Result<&'static str, JsValue> {
         .find(|name| *name == event)
         .ok_or_else(|| {
             type_error(&format!(
-                "unknown session event {event:?}: use \"open\", \"close\", \"reconnecting\" or \
-                 \"error\""
+                "unknown session event {}: use \"open\", \"close\", \"reconnecting\" or \
+                 \"error\"",
+                Quoted(event)
             ))
         })
 }
