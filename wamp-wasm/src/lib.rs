@@ -84,3 +84,13 @@ pub use types::{CallResult, CloseInfo, CloseInitiator, ConnectionState, OpenInfo
 pub use js::convert::{ConvertError, from_js, to_js};
 
 pub use wamp_proto;
+
+/// The npm package's allocator: Talc takes a few KB less WebAssembly than the default
+/// dlmalloc. Only with the `js` feature, so that Rust applications keep their own choice.
+#[cfg(all(
+    feature = "js",
+    target_arch = "wasm32",
+    not(target_feature = "atomics")
+))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
