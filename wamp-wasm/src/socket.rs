@@ -53,6 +53,11 @@ extern "C" {
     /// `queueMicrotask` (browsers, Node 11+).
     #[wasm_bindgen(js_name = queueMicrotask)]
     fn queue_microtask(callback: &Function);
+
+    /// `globalThis` (browsers, Node 12+). One import, where `js_sys::global()` brings four
+    /// and code to try them in turn.
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static GLOBAL_THIS: JsValue;
 }
 
 /// What the socket tells its owner.
@@ -288,7 +293,8 @@ thread_local! {
 }
 
 fn global_websocket() -> Result<Function, JsValue> {
-    let constructor = Reflect::get(&js_sys::global(), &JsValue::from_str("WebSocket"))?;
+    let constructor =
+        GLOBAL_THIS.with(|global| Reflect::get(global, &JsValue::from_str("WebSocket")))?;
     constructor.dyn_into::<Function>().map_err(|_| {
         js_sys::TypeError::new(
             "there is no global WebSocket: pass one in the `WebSocket` option \
