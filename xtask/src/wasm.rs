@@ -154,7 +154,10 @@ pub(crate) fn build(workspace: &Workspace) -> Result<()> {
     for (target, dir) in [("web", "web"), ("experimental-nodejs-module", "node")] {
         let out = dist.join(dir);
         run(Command::new("wasm-bindgen")
-            .args(["--target", target, "--remove-name-section", "--out-dir"])
+            // `--encode-into always`: every supported runtime has `TextEncoder.encodeInto`,
+            // so the glue needs no fallback.
+            .args(["--target", target, "--remove-name-section"])
+            .args(["--encode-into", "always", "--out-dir"])
             .arg(&out)
             .arg(&wasm))?;
         let bg = out.join("wamp_wasm_bg.wasm");
