@@ -467,8 +467,17 @@ fn load_average() -> String {
 
 /// `2 cores (AMD EPYC), 23.5 GiB memory`.
 pub(crate) fn machine() -> String {
-    let cores = std::thread::available_parallelism().map_or(0, usize::from);
     let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    // The machine's, not this process's: with --pin the generator may use only one of them
+    // (which is what `available_parallelism` reports).
+    let cores = match cpuinfo
+        .lines()
+        .filter(|line| line.starts_with("processor"))
+        .count()
+    {
+        0 => std::thread::available_parallelism().map_or(0, usize::from),
+        counted => counted,
+    };
     let model = cpuinfo
         .lines()
         .find(|line| line.starts_with("model name"))
