@@ -6,7 +6,7 @@
 //! 2. [`build`]: `cargo build --profile wasm-release --target wasm32-unknown-unknown -p
 //!    wamp-wasm`; `wasm-bindgen --remove-name-section` for browsers (`--target web`) and Node
 //!    (`--target experimental-nodejs-module`) into `npm/dist/`; `wasm-opt` ([`WASM_OPT_PASSES`]);
-//!    sizes.
+//!    [`bundle`]: the glue and `npm/src/` as one minified `index.js` per target; sizes.
 //! 3. [`pack`]: `npm pack` into `target/npm/`.
 //!
 //! Also the package's tests: [`smoke`] (Node, against a dev-router) and [`unit_tests`]
@@ -167,16 +167,127 @@ pub(crate) fn build(workspace: &Workspace) -> Result<()> {
             .arg(&bg)
             .arg("-o")
             .arg(&bg))?;
+        minify_names(workspace, &bg, &out.join("wamp_wasm.js"))?;
     }
-    // What a browser loads: the wasm, wasm-bindgen's glue and the package's own JavaScript.
-    let src = workspace.path("npm/src");
+    bundle(workspace)?;
+    // What a browser loads: the wasm, and wasm-bindgen's glue with the package's own
+    // JavaScript in one minified file.
     sizes(&[
         dist.join("web/wamp_wasm_bg.wasm"),
-        dist.join("web/wamp_wasm.js"),
-        src.join("browser.js"),
-        src.join("classes.js"),
-        src.join("auth.js"),
+        dist.join("web/index.js"),
     ])
+}
+
+/// The module the wasm imports the glue's functions from, as wasm-bindgen names it.
+const GLUE_MODULE: &str = "./wamp_wasm_bg.js";
+
+/// Renames the wasm's imports, exports and import module to one or two letters, and the glue
+/// to match: wasm-bindgen's names (`__wbg_new_with_byte_offset_and_length_3cd32055a417f095`)
+/// carry a hash each, which gzip cannot compress, in both files. `wasm-opt` prints the
+/// renaming as JSON; the glue names an import as an object key (`name: function`), an
+/// export as `wasm.name`, and the import module as the key of the object of imports.
+///
+/// # Errors
+/// If `wasm-opt` fails, prints an unexpected map, or a name is not found in the glue.
+fn minify_names(workspace: &Workspace, wasm: &Path, glue: &Path) -> Result<()> {
+    let map = output(
+        Command::new(wasm_opt(workspace))
+            .arg("--minify-imports-and-exports-and-modules")
+            .args(WASM_FEATURES)
+            .arg(wasm)
+            .arg("-o")
+            .arg(wasm),
+    )?;
+    let mut imports = std::collections::HashMap::new();
+    let mut exports = std::collections::HashMap::new();
+    let mut in_exports = false;
+    for line in map.lines() {
+        if line.contains("\"imports\":") || line.contains("\"exports\":") {
+            in_exports = line.contains("\"exports\":");
+            continue;
+        }
+        let quoted: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
+        match (in_exports, quoted.as_slice()) {
+            (false, [module, old, new]) if *module == GLUE_MODULE => {
+                imports.insert(old.to_string(), new.to_string());
+            }
+            (true, [old, new]) => {
+                exports.insert(old.to_string(), new.to_string());
+            }
+            (_, []) => {}
+            _ => bail!("unexpected line in wasm-opt's map of names: {line}"),
+        }
+    }
+    if imports.is_empty() || exports.is_empty() {
+        bail!("wasm-opt renamed no imports or no exports:\n{map}");
+    }
+    let text =
+        std::fs::read_to_string(glue).with_context(|| format!("reading {}", glue.display()))?;
+    // With one import module, wasm-opt names it `a`.
+    let module_key = format!("\"{GLUE_MODULE}\": import0");
+    if !text.contains(&module_key) {
+        bail!("{} has no `{module_key}`", glue.display());
+    }
+    let text = text.replace(&module_key, "a: import0");
+    let mut renamed = String::with_capacity(text.len());
+    let mut found = 0;
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$') {
+        let length = rest[start..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+            .unwrap_or(rest.len() - start);
+        let (before, token, after) = (
+            &rest[..start],
+            &rest[start..start + length],
+            &rest[start + length..],
+        );
+        renamed.push_str(before);
+        let new = if renamed.ends_with("wasm.") {
+            exports.get(token)
+        } else if after.starts_with(": function") {
+            imports.get(token)
+        } else {
+            None
+        };
+        if let Some(new) = new {
+            found += 1;
+            renamed.push_str(new);
+        } else {
+            renamed.push_str(token);
+        }
+        rest = after;
+    }
+    renamed.push_str(rest);
+    // Each import once; each export the glue uses at least once.
+    if found < imports.len() {
+        bail!(
+            "{} names {found} of {} imports",
+            glue.display(),
+            imports.len()
+        );
+    }
+    std::fs::write(glue, renamed).with_context(|| format!("writing {}", glue.display()))
+}
+
+/// esbuild (pinned in `npm/package.json`) bundles each entry point (`npm/src/browser.js`,
+/// `npm/src/node.js`) with wasm-bindgen's glue into one minified `index.js` beside its wasm,
+/// which the glue finds through `new URL(.., import.meta.url)`. Minified, the JavaScript
+/// is about a third smaller gzipped.
+fn bundle(workspace: &Workspace) -> Result<()> {
+    package_deps(workspace)?;
+    let script = "const [entry, out, platform] = process.argv.slice(1);\
+        require('esbuild').buildSync({entryPoints: [entry], outfile: out, platform, bundle: true,\
+        format: 'esm', minify: true, target: 'es2022', legalComments: 'none', logLevel: 'warning',\
+        external: ['ws', 'node:*']})";
+    for (entry, dir, platform) in [("browser", "web", "browser"), ("node", "node", "node")] {
+        run(Command::new("node")
+            .args(["-e", script])
+            .arg(format!("src/{entry}.js"))
+            .arg(format!("dist/{dir}/index.js"))
+            .arg(platform)
+            .current_dir(workspace.path("npm")))?;
+    }
+    Ok(())
 }
 
 /// Prints raw and gzipped sizes (gzip by Node's zlib, level 9, so that it runs anywhere).
@@ -211,12 +322,14 @@ pub(crate) fn pack(workspace: &Workspace) -> Result<PathBuf> {
     Ok(tarball)
 }
 
-/// `npm ci` in `npm/` (TypeScript and `ws` for the package's own checks).
+/// `npm ci` in `npm/` (esbuild for [`bundle`]; TypeScript and `ws` for the package's own
+/// checks).
 fn package_deps(workspace: &Workspace) -> Result<()> {
     let dir = workspace.path("npm");
-    if dir.join("node_modules/ws/package.json").is_file()
-        && dir.join("node_modules/typescript/package.json").is_file()
-    {
+    if ["ws", "typescript", "esbuild"].iter().all(|name| {
+        dir.join(format!("node_modules/{name}/package.json"))
+            .is_file()
+    }) {
         return Ok(());
     }
     run(crate::setup::npm()
