@@ -94,6 +94,11 @@ pub(crate) struct Peer {
     serializer: Serializer,
     batched: bool,
     open: bool,
+    /// Pings read by [`Frames`], to answer.
+    pings: Vec<Vec<u8>>,
+    /// Set by [`Peer::read_frames_directly`]: frames are then read from the socket by
+    /// [`Frames`], not by tungstenite.
+    frames: Option<Frames>,
 }
 
 impl Peer {
@@ -147,6 +152,8 @@ impl Peer {
             serializer: target.serializer,
             batched: target.batched,
             open: true,
+            pings: Vec::new(),
+            frames: None,
         };
         loop {
             peer.flush().await?;
@@ -207,6 +214,9 @@ impl Peer {
         if !self.open {
             return Ok(false);
         }
+        if self.frames.is_some() {
+            return self.receive_directly(&mut take).await;
+        }
         let frame = self.ws.next().await;
         self.handle_frame(frame, &mut take)?;
         while self.open {
@@ -216,6 +226,75 @@ impl Peer {
             }
         }
         Ok(self.open)
+    }
+
+    /// From now on, reads the router's frames from the socket itself ([`Frames`]), not
+    /// through tungstenite, which costs about a third of a subscriber's time at a million
+    /// events a second: its frame codec, a UTF-8 check of every text frame and a copy of
+    /// each into its own buffer. Writing (GOODBYE, a pong, the close) stays with tungstenite.
+    ///
+    /// Call it only when nothing from the router is under way: after the last answer
+    /// expected (e.g. `SUBSCRIBED`), before the load starts. tungstenite has then read every
+    /// frame it buffered (see [`Peer::receive`]), so the socket's next byte begins a frame.
+    pub(crate) fn read_frames_directly(&mut self) {
+        self.frames.get_or_insert_with(Frames::new);
+    }
+
+    /// [`Peer::receive_filtered`] through [`Frames`]: one read, then every whole frame in
+    /// the buffer. Cancel-safe: a read either returns bytes, which are then handled without
+    /// another await, or nothing.
+    async fn receive_directly(&mut self, take: &mut impl FnMut(&[u8]) -> bool) -> Result<bool> {
+        let Some(mut frames) = self.frames.take() else {
+            return Ok(self.open);
+        };
+        let read = frames.read(self.ws.get_mut()).await;
+        let handled = match read {
+            Ok(0) | Err(_) => {
+                self.open = false;
+                self.session.connection_lost();
+                Ok(())
+            }
+            Ok(_) => self.handle_frames(&mut frames, take),
+        };
+        self.frames = Some(frames);
+        handled?;
+        for payload in std::mem::take(&mut self.pings) {
+            // Best effort: a lost pong loses no event.
+            let _ = self.ws.send(Frame::Pong(payload.into())).await;
+        }
+        Ok(self.open)
+    }
+
+    /// Every whole frame `frames` holds, each message to [`Peer::handle_message`].
+    fn handle_frames(
+        &mut self,
+        frames: &mut Frames,
+        take: &mut impl FnMut(&[u8]) -> bool,
+    ) -> Result<()> {
+        while self.open {
+            let Some(frame) = frames.next().context("a malformed WebSocket frame")? else {
+                break;
+            };
+            match frame {
+                RawFrame::Message(bytes) => {
+                    if !self.batched {
+                        self.handle_message(bytes, take)?;
+                        continue;
+                    }
+                    for message in batch::messages(self.serializer, bytes) {
+                        let message = message.context("a malformed batch from the router")?;
+                        self.handle_message(message, take)?;
+                    }
+                }
+                RawFrame::Ping(payload) => self.pings.push(payload.to_vec()),
+                RawFrame::Close => {
+                    self.open = false;
+                    self.session.connection_lost();
+                }
+            }
+        }
+        frames.compact();
+        Ok(())
     }
 
     fn handle_frame(
@@ -373,5 +452,280 @@ impl Peer {
     }
 }
 
+/// A WebSocket frame as [`Frames`] hands it out.
+#[derive(Debug, PartialEq, Eq)]
+enum RawFrame<'a> {
+    /// A whole text or binary message (fragments joined).
+    Message(&'a [u8]),
+    Ping(&'a [u8]),
+    Close,
+}
+
+/// Why [`Frames`] cannot go on.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+enum FrameError {
+    #[error("reserved bits set ({0:#04x})")]
+    Reserved(u8),
+    #[error("unknown opcode {0:#x}")]
+    Opcode(u8),
+    #[error("a masked frame from the server")]
+    Masked,
+    #[error("a {0}-byte frame, over the {MAX_MESSAGE}-byte limit")]
+    TooLarge(u64),
+    #[error("a continuation frame with no message begun")]
+    Continuation,
+    #[error("a new message begun inside a fragmented one")]
+    Interleaved,
+}
+
+/// The largest message [`Frames`] accepts.
+const MAX_MESSAGE: usize = 16 * 1024 * 1024;
+/// How much [`Frames`] reads at once.
+const READ_SIZE: usize = 16 * 1024;
+
+/// The frames a WebSocket server sends (RFC 6455 §5), read from the socket into one buffer
+/// and taken apart in place: a frame's payload is handed out as a slice of that buffer,
+/// uncopied and unchecked (a text frame's UTF-8 is the serializer's business). Fragmented
+/// messages are joined; pings and the close frame are handed out for the peer to act on.
+struct Frames {
+    buffer: Vec<u8>,
+    /// Where the next frame begins in `buffer`.
+    at: usize,
+    /// A fragmented message's frames so far, and whether it is under way.
+    fragments: Vec<u8>,
+    fragmented: bool,
+    /// The message [`Frames::next`] last joined, kept until the next call.
+    joined: Vec<u8>,
+}
+
+impl Frames {
+    fn new() -> Frames {
+        Frames {
+            buffer: Vec::new(),
+            at: 0,
+            fragments: Vec::new(),
+            fragmented: false,
+            joined: Vec::new(),
+        }
+    }
+
+    /// Reads once from `stream` after what is buffered; `Ok(0)` at end of stream.
+    async fn read(&mut self, stream: &mut TcpStream) -> std::io::Result<usize> {
+        use tokio::io::AsyncReadExt as _;
+        let need = self
+            .pending_len()
+            .map_or(READ_SIZE, |len| len.max(READ_SIZE));
+        self.buffer.reserve(need);
+        stream.read_buf(&mut self.buffer).await
+    }
+
+    /// The whole size of the frame begun at `at`, when its header is in.
+    fn pending_len(&self) -> Option<usize> {
+        match Self::header(&self.buffer[self.at..]) {
+            Ok(Some((header, payload))) => Some(header + payload),
+            _ => None,
+        }
+    }
+
+    /// `(header length, payload length)` of the frame `bytes` begins with; `None` while its
+    /// header is incomplete.
+    fn header(bytes: &[u8]) -> Result<Option<(usize, usize)>, FrameError> {
+        let [first, second, rest @ ..] = bytes else {
+            return Ok(None);
+        };
+        if first & 0x70 != 0 {
+            return Err(FrameError::Reserved(*first));
+        }
+        if second & 0x80 != 0 {
+            return Err(FrameError::Masked);
+        }
+        let (extra, len) = match second & 0x7f {
+            126 => match rest {
+                [a, b, ..] => (2, u64::from(u16::from_be_bytes([*a, *b]))),
+                _ => return Ok(None),
+            },
+            127 => match rest.first_chunk::<8>() {
+                Some(bytes) => (8, u64::from_be_bytes(*bytes)),
+                None => return Ok(None),
+            },
+            len => (0, u64::from(len)),
+        };
+        let payload = usize::try_from(len)
+            .ok()
+            .filter(|&len| len <= MAX_MESSAGE)
+            .ok_or(FrameError::TooLarge(len))?;
+        Ok(Some((2 + extra, payload)))
+    }
+
+    /// The next whole frame, if the buffer holds one.
+    fn next(&mut self) -> Result<Option<RawFrame<'_>>, FrameError> {
+        loop {
+            let bytes = &self.buffer[self.at..];
+            let Some((header, len)) = Self::header(bytes)? else {
+                return Ok(None);
+            };
+            if bytes.len() < header + len {
+                return Ok(None);
+            }
+            let first = bytes[0];
+            let start = self.at + header;
+            self.at = start + len;
+            let fin = first & 0x80 != 0;
+            match first & 0x0f {
+                0x1 | 0x2 if self.fragmented => return Err(FrameError::Interleaved),
+                0x1 | 0x2 if fin => {
+                    return Ok(Some(RawFrame::Message(&self.buffer[start..self.at])));
+                }
+                0x1 | 0x2 => {
+                    self.fragments.clear();
+                    self.fragments
+                        .extend_from_slice(&self.buffer[start..self.at]);
+                    self.fragmented = true;
+                }
+                0x0 if self.fragmented => {
+                    self.fragments
+                        .extend_from_slice(&self.buffer[start..self.at]);
+                    if self.fragments.len() > MAX_MESSAGE {
+                        return Err(FrameError::TooLarge(self.fragments.len() as u64));
+                    }
+                    if fin {
+                        self.fragmented = false;
+                        return self.joined();
+                    }
+                }
+                0x0 => return Err(FrameError::Continuation),
+                0x8 => return Ok(Some(RawFrame::Close)),
+                0x9 => return Ok(Some(RawFrame::Ping(&self.buffer[start..self.at]))),
+                0xa => {}
+                opcode => return Err(FrameError::Opcode(opcode)),
+            }
+        }
+    }
+
+    fn joined(&mut self) -> Result<Option<RawFrame<'_>>, FrameError> {
+        self.joined = std::mem::take(&mut self.fragments);
+        Ok(Some(RawFrame::Message(&self.joined)))
+    }
+
+    /// Drops the frames handed out, keeping a partial one at the front.
+    fn compact(&mut self) {
+        self.buffer.drain(..self.at);
+        self.at = 0;
+        if self.buffer.is_empty() && self.buffer.capacity() > READ_SIZE {
+            self.buffer = Vec::new();
+        }
+    }
+}
+
 /// The `ABORT` reason the dev-router gives a session it cut off for not reading.
 pub(crate) const SLOW_CONSUMER: &str = "dev_router.error.slow_consumer";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An unmasked frame as a server writes it.
+    fn frame(first: u8, payload: &[u8]) -> Vec<u8> {
+        let mut bytes = vec![first];
+        match payload.len() {
+            len @ 0..=125 => bytes.push(len as u8),
+            len @ 126..=0xffff => {
+                bytes.push(126);
+                bytes.extend_from_slice(&(len as u16).to_be_bytes());
+            }
+            len => {
+                bytes.push(127);
+                bytes.extend_from_slice(&(len as u64).to_be_bytes());
+            }
+        }
+        bytes.extend_from_slice(payload);
+        bytes
+    }
+
+    fn frames(bytes: &[u8]) -> Frames {
+        let mut frames = Frames::new();
+        frames.buffer.extend_from_slice(bytes);
+        frames
+    }
+
+    #[test]
+    fn messages_of_every_length_encoding_come_out_whole() {
+        let long = vec![7u8; 70_000];
+        let medium = vec![8u8; 300];
+        let bytes = [
+            frame(0x81, b"[36,1,2,{},[]]"),
+            frame(0x82, &medium),
+            frame(0x82, &long),
+            frame(0x81, b""),
+        ]
+        .concat();
+        let mut frames = frames(&bytes);
+        assert_eq!(
+            frames.next(),
+            Ok(Some(RawFrame::Message(&b"[36,1,2,{},[]]"[..])))
+        );
+        assert_eq!(frames.next(), Ok(Some(RawFrame::Message(&medium[..]))));
+        assert_eq!(frames.next(), Ok(Some(RawFrame::Message(&long[..]))));
+        assert_eq!(frames.next(), Ok(Some(RawFrame::Message(&b""[..]))));
+        assert_eq!(frames.next(), Ok(None));
+    }
+
+    #[test]
+    fn a_frame_split_anywhere_waits_for_its_rest() {
+        let whole = [frame(0x81, &[b'x'; 200]), frame(0x81, b"next")].concat();
+        for cut in 0..whole.len() {
+            let mut frames = frames(&whole[..cut]);
+            let mut seen = Vec::new();
+            while let Some(RawFrame::Message(bytes)) = frames.next().unwrap() {
+                seen.push(bytes.to_vec());
+            }
+            frames.compact();
+            frames.buffer.extend_from_slice(&whole[cut..]);
+            while let Some(RawFrame::Message(bytes)) = frames.next().unwrap() {
+                seen.push(bytes.to_vec());
+            }
+            assert_eq!(seen, [vec![b'x'; 200], b"next".to_vec()], "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn fragments_are_joined_around_control_frames() {
+        let bytes = [
+            frame(0x01, b"[36,"),
+            frame(0x89, b"ping"),
+            frame(0x00, b"1,2,"),
+            frame(0x8a, b"pong"),
+            frame(0x80, b"{},[]]"),
+            frame(0x88, &[0x03, 0xe8]),
+        ]
+        .concat();
+        let mut frames = frames(&bytes);
+        assert_eq!(frames.next(), Ok(Some(RawFrame::Ping(&b"ping"[..]))));
+        assert_eq!(
+            frames.next(),
+            Ok(Some(RawFrame::Message(&b"[36,1,2,{},[]]"[..])))
+        );
+        assert_eq!(frames.next(), Ok(Some(RawFrame::Close)));
+    }
+
+    #[test]
+    fn broken_frames_are_errors() {
+        let cases = [
+            (frame(0xc1, b"x"), FrameError::Reserved(0xc1)),
+            (frame(0x83, b"x"), FrameError::Opcode(3)),
+            (vec![0x81, 0x81, 1, 2, 3, 4, b'x'], FrameError::Masked),
+            (frame(0x80, b"x"), FrameError::Continuation),
+            (
+                [frame(0x01, b"a"), frame(0x81, b"b")].concat(),
+                FrameError::Interleaved,
+            ),
+            (
+                [&[0x82, 127][..], &(1u64 << 40).to_be_bytes()].concat(),
+                FrameError::TooLarge(1 << 40),
+            ),
+        ];
+        for (bytes, error) in cases {
+            assert_eq!(frames(&bytes).next(), Err(error));
+        }
+    }
+}
