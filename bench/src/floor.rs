@@ -1,5 +1,5 @@
-//! The machine's floor for RPC latency: what four hops over loopback TCP cost with nothing
-//! else to do, measured at the start of every suite run.
+//! The machine's floors, measured at the start of every suite run: what loopback TCP costs
+//! with nothing else to do, for a call and for a fan-out.
 //!
 //! A WAMP call with one caller and one call in flight makes four hops: caller to router,
 //! router to callee, callee to router, router to caller. Each hop is a write, a wake-up of
@@ -7,6 +7,14 @@
 //! trips per "call", on blocking sockets: no WebSocket, no WAMP, no async runtime. No
 //! router can answer a call faster than this on the same machine, so the table's latencies
 //! are best read against it.
+//!
+//! A publication to `n` subscribers over WebSocket is `n` writes, one per connection, each
+//! a syscall that also runs the receiving side of loopback TCP and wakes the reader. Here
+//! one thread writes an EVENT-sized message to each of `n` sockets, on blocking sockets,
+//! while a single-threaded tokio runtime on the other CPU reads them all, as a generator
+//! would; a round every millisecond (1,000 publications a second). The time one round
+//! takes is the least a router on one core needs to reach the last of `n` subscribers, so
+//! no p99 publish-to-event latency at that rate can be below it.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -21,19 +29,51 @@ const WARMUP: usize = 500;
 /// Bytes per hop: about a small CALL.
 const MESSAGE: usize = 32;
 
-/// Latency of one "call" (two round trips).
+/// Rounds of fan-out writes timed.
+const ROUNDS: usize = 100;
+/// Bytes per fan-out write: a WebSocket frame with a JSON EVENT and a 32-byte payload.
+pub(crate) const EVENT: usize = 80;
+
+/// Latency of one "call" (two round trips), and the fan-out floor.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Floor {
     pub(crate) p50: Duration,
     pub(crate) p99: Duration,
+    pub(crate) fan_out: FanOut,
 }
 
-/// Measures the floor; with `pin`, the echoing thread runs on CPU 0 (where the suite pins
-/// the routers) and the timing thread on the caller's CPU (the generator's).
+/// One write to each of `subscribers` sockets.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FanOut {
+    pub(crate) subscribers: usize,
+    /// The median time of a whole round.
+    pub(crate) round: Duration,
+}
+
+impl FanOut {
+    /// The median time of one write.
+    pub(crate) fn write(&self) -> Duration {
+        self.round / u32::try_from(self.subscribers.max(1)).unwrap_or(u32::MAX)
+    }
+}
+
+/// Measures both floors, the fan-out one with `subscribers` sockets; with `pin`, the
+/// echoing and the writing thread run on CPU 0 (where the suite pins the routers), the
+/// timing and the reading thread on the generator's CPU.
 ///
 /// # Errors
 /// If a loopback socket cannot be opened or fails.
-pub(crate) fn measure(pin: bool) -> Result<Floor> {
+pub(crate) fn measure(pin: bool, subscribers: usize) -> Result<Floor> {
+    let (p50, p99) = call(pin)?;
+    Ok(Floor {
+        p50,
+        p99,
+        fan_out: fan_out(pin, subscribers)?,
+    })
+}
+
+/// `(p50, p99)` of a "call".
+fn call(pin: bool) -> Result<(Duration, Duration)> {
     let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback socket")?;
     let address = listener.local_addr()?;
     let echo = std::thread::spawn(move || -> Result<()> {
@@ -68,9 +108,82 @@ pub(crate) fn measure(pin: bool) -> Result<Floor> {
     echo.join()
         .map_err(|_| anyhow::anyhow!("the echo thread panicked"))??;
     latencies.sort_unstable();
-    Ok(Floor {
-        p50: latencies[latencies.len() / 2],
-        p99: latencies[latencies.len() * 99 / 100],
+    Ok((
+        latencies[latencies.len() / 2],
+        latencies[latencies.len() * 99 / 100],
+    ))
+}
+
+/// The fan-out floor: [`ROUNDS`] rounds of one [`EVENT`]-sized write to each of
+/// `subscribers` sockets, a round every millisecond or right after the last one if it took
+/// longer.
+fn fan_out(pin: bool, subscribers: usize) -> Result<FanOut> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback socket")?;
+    let address = listener.local_addr()?;
+    let reader = std::thread::spawn(move || -> Result<()> {
+        if pin {
+            crate::pin_to_cpu(1)?;
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()?;
+        runtime.block_on(async move {
+            let mut readers = tokio::task::JoinSet::new();
+            for _ in 0..subscribers {
+                let mut stream = tokio::net::TcpStream::connect(address).await?;
+                stream.set_nodelay(true)?;
+                readers.spawn(async move {
+                    use tokio::io::AsyncReadExt as _;
+                    let mut buffer = vec![0u8; 4096];
+                    while stream.read(&mut buffer).await? > 0 {}
+                    std::io::Result::Ok(())
+                });
+            }
+            while let Some(read) = readers.join_next().await {
+                read??;
+            }
+            Ok(())
+        })
+    });
+    let writer = std::thread::spawn(move || -> Result<Vec<Duration>> {
+        if pin {
+            crate::pin_to_cpu(0)?;
+        }
+        let mut streams = Vec::with_capacity(subscribers);
+        for _ in 0..subscribers {
+            let (stream, _) = listener.accept()?;
+            stream.set_nodelay(true)?;
+            streams.push(stream);
+        }
+        let mut rounds = Vec::with_capacity(ROUNDS);
+        let event = [0x5au8; EVENT];
+        let tick = Duration::from_millis(1);
+        for _ in 0..ROUNDS {
+            let start = Instant::now();
+            for stream in &mut streams {
+                stream.write_all(&event)?;
+            }
+            let took = start.elapsed();
+            rounds.push(took);
+            if let Some(rest) = tick.checked_sub(took) {
+                std::thread::sleep(rest);
+            }
+        }
+        Ok(rounds)
+    });
+    // Writing ends first (its sockets close, which ends the reader), failed or not.
+    let written = writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the writing thread panicked"))?;
+    let read = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the reading thread panicked"))?;
+    let mut rounds = written?;
+    read?;
+    rounds.sort_unstable();
+    Ok(FanOut {
+        subscribers,
+        round: rounds[rounds.len() / 2],
     })
 }
 
@@ -80,8 +193,11 @@ mod tests {
 
     #[test]
     fn the_floor_is_measured() {
-        let floor = measure(false).unwrap();
+        let floor = measure(false, 20).unwrap();
         assert!(floor.p50 > Duration::ZERO);
         assert!(floor.p99 >= floor.p50);
+        assert_eq!(floor.fan_out.subscribers, 20);
+        assert!(floor.fan_out.round > Duration::ZERO);
+        assert!(floor.fan_out.write() <= floor.fan_out.round);
     }
 }

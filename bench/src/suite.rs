@@ -157,13 +157,29 @@ pub(crate) async fn run(options: &Options) -> Result<bool> {
     let started = SystemTime::now();
     // Blocking sockets, on a thread of their own.
     let pin = options.pin;
-    let floor = tokio::task::spawn_blocking(move || floor::measure(pin))
+    // As many sockets as the largest fan-out has subscribers.
+    let subscribers = plan
+        .iter()
+        .filter_map(|case| match case.workload {
+            Workload::Fanout { subscribers, .. } => Some(subscribers),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(10);
+    let floor = tokio::task::spawn_blocking(move || floor::measure(pin, subscribers))
         .await
         .context("the floor measurement stopped")??;
     println!(
         "floor: two loopback TCP round trips between two threads, p50 {}, p99 {}",
         report::format_value(micros(floor.p50), Unit::Micros),
         report::format_value(micros(floor.p99), Unit::Micros),
+    );
+    println!(
+        "floor: one {}-byte write to each of {} loopback TCP sockets, p50 {} ({} a write)",
+        floor::EVENT,
+        floor.fan_out.subscribers,
+        report::format_value(micros(floor.fan_out.round), Unit::Micros),
+        report::format_value(micros(floor.fan_out.write()), Unit::Micros),
     );
 
     let mut columns = Vec::new();
@@ -428,6 +444,18 @@ fn document(
          with one caller makes the same four hops through any router",
         report::format_value(micros(floor.p50), Unit::Micros),
         report::format_value(micros(floor.p99), Unit::Micros),
+    );
+    let _ = writeln!(
+        out,
+        "- the machine's floor for a fan-out: one {}-byte write to each of {} loopback TCP \
+         sockets from one thread, read by a tokio runtime on the other CPU, nothing else, \
+         p50 {} a round ({} a write); no router on one core reaches the last of {} \
+         subscribers sooner after a publication",
+        floor::EVENT,
+        floor.fan_out.subscribers,
+        report::format_value(micros(floor.fan_out.round), Unit::Micros),
+        report::format_value(micros(floor.fan_out.write()), Unit::Micros),
+        floor.fan_out.subscribers,
     );
     let _ = writeln!(out, "- command: `{}`\n", options.command);
     out.push_str(table);
