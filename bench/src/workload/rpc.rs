@@ -65,6 +65,8 @@ pub(crate) async fn run(
         .session()
         .register(procedure.clone(), RegisterOptions::default())?;
     callee.roundtrip(request, SETUP_PATIENCE).await?;
+    // Registered: nothing more comes until the first invocation.
+    callee.read_frames_directly();
     let (stop, stopped) = watch::channel(false);
     let callee = tokio::spawn(serve(callee, stopped));
 
@@ -196,6 +198,8 @@ async fn call(
     clock: Clock,
     deadline: Instant,
 ) -> Result<CallerReport> {
+    // Joined: nothing more comes until the first result.
+    peer.read_frames_directly();
     let mut report = CallerReport::new()?;
     let mut outstanding: HashMap<RequestId, (Instant, i64)> = HashMap::with_capacity(in_flight);
     let mut sequence: i64 = 0;
