@@ -258,8 +258,9 @@ impl State {
     /// Sends one frame: text for JSON, binary otherwise.
     fn send_frame(&self, bytes: &[u8]) {
         let data = if self.serializer.is_text() {
-            // The JSON encoder writes UTF-8.
-            JsValue::from_str(&String::from_utf8_lossy(bytes))
+            // The JSON encoder writes UTF-8, so the check never fails; `from_utf8_lossy`
+            // would add its own decoder to the WebAssembly.
+            JsValue::from_str(std::str::from_utf8(bytes).unwrap_or_default())
         } else {
             Uint8Array::from(bytes).into()
         };
