@@ -92,8 +92,7 @@ impl Cli {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -110,13 +109,37 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match serve(config).await {
+    let outcome = runtime().and_then(|runtime| runtime.block_on(serve(config)));
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("dev-router: {error:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// tokio's multi-threaded runtime, one worker per core the process may run on; with one
+/// core (a one-CPU machine or container, or `taskset -c 0`), the current-thread runtime.
+///
+/// With one worker the multi-threaded scheduler is unfair under a wide fan-out: when a
+/// publication wakes more connection tasks than its local queue holds (256), the rest go
+/// through the global queue while tasks woken later overtake them in the local one, so
+/// some subscribers wait several rounds. The current-thread runtime runs woken tasks in
+/// the order they were woken. On one pinned core, in paired runs: 1,000 publishes/s to
+/// 1,000 subscribers p99 150 -> 55-75 ms, p50 55 -> 22-35 ms; to 100 subscribers p50
+/// 0.79 -> 1.05 ms, p99 about the same (4-5 ms); RPC and max-rate fan-out within noise.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let mut builder = if cores == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    builder
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
