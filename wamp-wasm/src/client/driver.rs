@@ -673,12 +673,11 @@ impl Inner {
 
     fn on_challenge(&mut self, shared: &Rc<Shared>, auth_method: &str, extra: &Dict) {
         let Some(auth) = self.options.auth.clone() else {
-            let message = [
+            let message = crate::error::concat(&[
                 "the router asks for ",
                 auth_method,
                 " authentication, and no credential was given",
-            ]
-            .concat();
+            ]);
             self.answer_challenge(auth_method, Err(Error::InvalidArgument(message)));
             return;
         };
@@ -716,13 +715,12 @@ impl Inner {
         let outcome = match answer {
             Ok(signature) => session.authenticate(signature, Dict::new()),
             Err(error) => {
-                let message = [
+                let message = crate::error::concat(&[
                     "cannot answer the ",
                     auth_method,
                     " challenge: ",
                     &error.text(),
-                ]
-                .concat();
+                ]);
                 session.abort(Uri::new(CANNOT_AUTHENTICATE), &message)
             }
         };
