@@ -73,7 +73,10 @@ pub(crate) enum SocketEvent {
     /// A batched frame that does not split into messages.
     Malformed(ProtocolError),
     /// The socket closed (or never opened).
-    Closed { code: u16, reason: String },
+    ///
+    /// `code` is a `u32` rather than the `u16` a close code fits in: a message formats it,
+    /// and `u32`'s `Display` is in the WebAssembly already (for `usize`).
+    Closed { code: u32, reason: String },
 }
 
 /// An open or opening WebSocket, with its event handlers.
@@ -184,7 +187,7 @@ impl Socket {
             let field = |name: &str| Reflect::get(&event, &JsValue::from_str(name)).ok();
             let code = field("code")
                 .and_then(|code| code.as_f64())
-                .unwrap_or(1006.0) as u16;
+                .unwrap_or(1006.0) as u32;
             let reason = field("reason")
                 .and_then(|reason| reason.as_string())
                 .unwrap_or_default();
