@@ -223,7 +223,17 @@ fn minify_names(workspace: &Workspace, wasm: &Path, glue: &Path) -> Result<()> {
     }
     let text =
         std::fs::read_to_string(glue).with_context(|| format!("reading {}", glue.display()))?;
-    // With one import module, wasm-opt names it `a`.
+    // With one import module, wasm-opt names it `a` (and the module's old name is gone).
+    let bytes = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
+    if bytes
+        .windows(GLUE_MODULE.len())
+        .any(|window| window == GLUE_MODULE.as_bytes())
+    {
+        bail!(
+            "wasm-opt left the import module {GLUE_MODULE} in {}",
+            wasm.display()
+        );
+    }
     let module_key = format!("\"{GLUE_MODULE}\": import0");
     if !text.contains(&module_key) {
         bail!("{} has no `{module_key}`", glue.display());
