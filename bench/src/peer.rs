@@ -57,14 +57,17 @@ const JSON_SEPARATOR: u8 = batch::AUTOBAHN_SEPARATOR;
 /// The most one batched WebSocket message carries before the next begins.
 const MAX_FRAME: usize = 64 * 1024;
 
-/// How much a connection buffers: a peer that reads many frames wants a large read buffer,
-/// one of ten thousand idle sessions a small one.
+/// How much tungstenite buffers for a connection: a peer that reads many frames through it
+/// wants a large read buffer, one of ten thousand idle sessions a small one. Peers that
+/// switch to [`Frames`] ([`Peer::read_frames_directly`]) read through their own buffer
+/// from then on; tungstenite's then serves only their set-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Buffers {
-    /// 16 KiB: one busy connection (a caller, the callee, the publisher).
+    /// 16 KiB: one busy connection (the publisher; a caller and the callee until they
+    /// switch to [`Frames`]).
     Large,
-    /// 4 KiB: many connections that each still receive a steady stream (about 60 events
-    /// a read).
+    /// 4 KiB: many connections that each receive a steady stream once the load starts
+    /// (subscribers, which switch to [`Frames`] once subscribed).
     Medium,
     /// 4 KiB: many idle connections.
     Small,
