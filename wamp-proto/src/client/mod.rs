@@ -38,6 +38,7 @@ pub use options::{
     CallOptions, CancelMode, InvokePolicy, PublishOptions, RegisterOptions, SubscribeOptions,
 };
 pub use state::{Registration, SessionDetails, SessionState, Subscription};
+pub use table::Table;
 
 use std::collections::VecDeque;
 
@@ -48,7 +49,6 @@ use crate::uri::{MatchPolicy, Uri};
 use crate::value::{Dict, Value};
 
 use pending::{FinishedStreams, Pending, RunningInvocation};
-use table::Table;
 use uri_check::check_uri;
 
 /// `ABORT.Reason` for a peer that broke the protocol.

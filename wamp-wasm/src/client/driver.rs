@@ -27,8 +27,8 @@ use crate::types::{
 };
 
 use super::invocation::{Invocation, InvocationState};
-use super::table::Table;
 use super::{Registration, Session, Subscription};
+use wamp_proto::client::Table;
 
 /// An application callback, run once the driver's borrow is released.
 pub(super) type Action = Box<dyn FnOnce()>;

@@ -6,7 +6,6 @@
 
 mod driver;
 mod invocation;
-mod table;
 
 pub use invocation::Invocation;
 
