@@ -97,8 +97,6 @@ pub(crate) struct Peer {
     serializer: Serializer,
     batched: bool,
     open: bool,
-    /// Pings read by [`Frames`], to answer.
-    pings: Vec<Vec<u8>>,
     /// Set by [`Peer::read_frames_directly`]: frames are then read from the socket by
     /// [`Frames`], not by tungstenite.
     frames: Option<Frames>,
@@ -155,7 +153,6 @@ impl Peer {
             serializer: target.serializer,
             batched: target.batched,
             open: true,
-            pings: Vec::new(),
             frames: None,
         };
         loop {
@@ -251,49 +248,39 @@ impl Peer {
             return Ok(self.open);
         };
         let read = frames.read(self.ws.get_mut()).await;
+        let mut pings = Vec::new();
         let handled = match read {
             Ok(0) | Err(_) => {
-                self.open = false;
-                self.session.connection_lost();
+                self.closed();
                 Ok(())
             }
-            Ok(_) => self.handle_frames(&mut frames, take),
+            Ok(_) => self.handle_frames(&mut frames, take, &mut pings),
         };
         self.frames = Some(frames);
         handled?;
-        for payload in std::mem::take(&mut self.pings) {
+        for payload in pings {
             // Best effort: a lost pong loses no event.
             let _ = self.ws.send(Frame::Pong(payload.into())).await;
         }
         Ok(self.open)
     }
 
-    /// Every whole frame `frames` holds, each message to [`Peer::handle_message`].
+    /// Every whole frame `frames` holds, each message to [`Peer::handle_message`]; pings'
+    /// payloads into `pings`, to answer.
     fn handle_frames(
         &mut self,
         frames: &mut Frames,
         take: &mut impl FnMut(&[u8]) -> bool,
+        pings: &mut Vec<Vec<u8>>,
     ) -> Result<()> {
         while self.open {
             let Some(frame) = frames.next().context("a malformed WebSocket frame")? else {
                 break;
             };
             match frame {
-                RawFrame::Message(bytes) => {
-                    if !self.batched {
-                        self.handle_message(bytes, take)?;
-                        continue;
-                    }
-                    for message in batch::messages(self.serializer, bytes) {
-                        let message = message.context("a malformed batch from the router")?;
-                        self.handle_message(message, take)?;
-                    }
-                }
-                RawFrame::Ping(payload) => self.pings.push(payload.to_vec()),
-                RawFrame::Close => {
-                    self.open = false;
-                    self.session.connection_lost();
-                }
+                RawFrame::Message(bytes) => self.handle_payload(bytes, take)?,
+                RawFrame::Ping(payload) => pings.push(payload.to_vec()),
+                RawFrame::Close => self.closed(),
             }
         }
         frames.compact();
@@ -310,11 +297,21 @@ impl Peer {
             Some(Ok(Frame::Binary(binary))) => binary,
             Some(Ok(Frame::Ping(_) | Frame::Pong(_) | Frame::Frame(_))) => return Ok(()),
             Some(Ok(Frame::Close(_)) | Err(_)) | None => {
-                self.open = false;
-                self.session.connection_lost();
+                self.closed();
                 return Ok(());
             }
         };
+        self.handle_payload(bytes, take)
+    }
+
+    /// The connection is closed or failed: the session learns it, nothing more is read.
+    fn closed(&mut self) {
+        self.open = false;
+        self.session.connection_lost();
+    }
+
+    /// One WebSocket message from the router: a WAMP message, or a batch of them.
+    fn handle_payload(&mut self, bytes: &[u8], take: &mut impl FnMut(&[u8]) -> bool) -> Result<()> {
         if !self.batched {
             return self.handle_message(bytes, take);
         }

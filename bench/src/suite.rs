@@ -169,18 +169,9 @@ pub(crate) async fn run(options: &Options) -> Result<bool> {
     let floor = tokio::task::spawn_blocking(move || floor::measure(pin, subscribers))
         .await
         .context("the floor measurement stopped")??;
-    println!(
-        "floor: two loopback TCP round trips between two threads, p50 {}, p99 {}",
-        report::format_value(micros(floor.p50), Unit::Micros),
-        report::format_value(micros(floor.p99), Unit::Micros),
-    );
-    println!(
-        "floor: one {}-byte write to each of {} loopback TCP sockets, p50 {} ({} a write)",
-        floor::EVENT,
-        floor.fan_out.subscribers,
-        report::format_value(micros(floor.fan_out.round), Unit::Micros),
-        report::format_value(micros(floor.fan_out.write()), Unit::Micros),
-    );
+    for line in floor_lines(&floor) {
+        println!("{line}");
+    }
 
     let mut columns = Vec::new();
     for &kind in &kinds {
@@ -437,26 +428,9 @@ fn document(
             runs => format!("{runs} runs, the routers in turn, the median shown"),
         }
     );
-    let _ = writeln!(
-        out,
-        "- the machine's floor for one call: two TCP round trips over loopback between two \
-         threads, 32 bytes, nothing else (no WebSocket, no WAMP), p50 {}, p99 {}; a call \
-         with one caller makes the same four hops through any router",
-        report::format_value(micros(floor.p50), Unit::Micros),
-        report::format_value(micros(floor.p99), Unit::Micros),
-    );
-    let _ = writeln!(
-        out,
-        "- the machine's floor for a fan-out: one {}-byte write to each of {} loopback TCP \
-         sockets from one thread, read by a tokio runtime on the other CPU, nothing else, \
-         p50 {} a round ({} a write); no router on one core reaches the last of {} \
-         subscribers sooner after a publication",
-        floor::EVENT,
-        floor.fan_out.subscribers,
-        report::format_value(micros(floor.fan_out.round), Unit::Micros),
-        report::format_value(micros(floor.fan_out.write()), Unit::Micros),
-        floor.fan_out.subscribers,
-    );
+    for line in floor_lines(&floor) {
+        let _ = writeln!(out, "- {line}");
+    }
     let _ = writeln!(out, "- command: `{}`\n", options.command);
     out.push_str(table);
     if routers.len() == 2 {
@@ -478,8 +452,31 @@ fn document(
     out
 }
 
-fn micros(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1e6
+/// The machine's floors as the run prints them and the results file states them.
+fn floor_lines(floor: &Floor) -> [String; 2] {
+    let micros =
+        |duration: Duration| report::format_value(duration.as_secs_f64() * 1e6, Unit::Micros);
+    let fan_out = &floor.fan_out;
+    [
+        format!(
+            "the machine's floor for one call: two TCP round trips over loopback between two \
+             threads, 32 bytes, nothing else (no WebSocket, no WAMP), p50 {}, p99 {}; a call \
+             with one caller makes the same four hops through any router",
+            micros(floor.p50),
+            micros(floor.p99),
+        ),
+        format!(
+            "the machine's floor for a fan-out: one {}-byte write to each of {} loopback TCP \
+             sockets from one thread, read by a tokio runtime on the other CPU, nothing else, \
+             p50 {} a round ({} a write); no router on one core reaches the last of {} \
+             subscribers sooner after a publication",
+            floor::EVENT,
+            fan_out.subscribers,
+            micros(fan_out.round),
+            micros(fan_out.write()),
+            fan_out.subscribers,
+        ),
+    ]
 }
 
 fn load_average() -> String {
