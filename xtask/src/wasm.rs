@@ -198,26 +198,33 @@ fn minify_names(workspace: &Workspace, wasm: &Path, glue: &Path) -> Result<()> {
             .arg("-o")
             .arg(wasm),
     )?;
-    let mut imports = std::collections::HashMap::new();
-    let mut exports = std::collections::HashMap::new();
-    let mut in_exports = false;
-    for line in map.lines() {
-        if line.contains("\"imports\":") || line.contains("\"exports\":") {
-            in_exports = line.contains("\"exports\":");
-            continue;
-        }
-        let quoted: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
-        match (in_exports, quoted.as_slice()) {
-            (false, [module, old, new]) if *module == GLUE_MODULE => {
-                imports.insert(old.to_string(), new.to_string());
+    // `{"imports": [[module, old, new], ...], "exports": [[old, new], ...]}`
+    let map: serde_json::Value = serde_json::from_str(&map)
+        .with_context(|| format!("wasm-opt's map of names is not JSON:\n{map}"))?;
+    let pairs = |key: &str| -> Result<std::collections::HashMap<String, String>> {
+        let entries = map[key]
+            .as_array()
+            .with_context(|| format!("wasm-opt's map of names has no {key}"))?;
+        let mut pairs = std::collections::HashMap::new();
+        for entry in entries {
+            let names: Vec<&str> = entry
+                .as_array()
+                .map(|names| names.iter().filter_map(serde_json::Value::as_str).collect())
+                .unwrap_or_default();
+            match names.as_slice() {
+                [module, old, new] if key == "imports" && *module == GLUE_MODULE => {
+                    pairs.insert((*old).to_owned(), (*new).to_owned());
+                }
+                [old, new] if key == "exports" => {
+                    pairs.insert((*old).to_owned(), (*new).to_owned());
+                }
+                _ => bail!("unexpected entry in wasm-opt's map of names: {entry}"),
             }
-            (true, [old, new]) => {
-                exports.insert(old.to_string(), new.to_string());
-            }
-            (_, []) => {}
-            _ => bail!("unexpected line in wasm-opt's map of names: {line}"),
         }
-    }
+        Ok(pairs)
+    };
+    let imports = pairs("imports")?;
+    let exports = pairs("exports")?;
     if imports.is_empty() || exports.is_empty() {
         bail!("wasm-opt renamed no imports or no exports:\n{map}");
     }
