@@ -8,6 +8,12 @@
 //! router can answer a call faster than this on the same machine, so the table's latencies
 //! are best read against it.
 //!
+//! The same call through a relay that does nothing but copy bytes: a single-threaded tokio
+//! runtime on the routers' CPU, one task per direction copying from one socket to the other,
+//! between a caller and a callee thread on the generator's CPU. That is a router with no
+//! WebSocket, no decoding and no routing, on the same runtime and readiness loop (epoll) as
+//! the dev-router: what is left between it and the dev-router is the router's own work.
+//!
 //! A publication to `n` subscribers over WebSocket is `n` writes, one per connection, each
 //! a syscall that also runs the receiving side of loopback TCP and wakes the reader. Here
 //! one thread writes an EVENT-sized message to each of `n` sockets, on blocking sockets,
@@ -34,12 +40,31 @@ const ROUNDS: usize = 100;
 /// Bytes per fan-out write: a WebSocket frame with a JSON EVENT and a 32-byte payload.
 pub(crate) const EVENT: usize = 80;
 
-/// Latency of one "call" (two round trips), and the fan-out floor.
+/// Latency of one "call" (two round trips), the same through a tokio relay, and the fan-out
+/// floor.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Floor {
     pub(crate) p50: Duration,
     pub(crate) p99: Duration,
+    pub(crate) relay: Percentiles,
     pub(crate) fan_out: FanOut,
+}
+
+/// The median and the 99th percentile of a latency.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Percentiles {
+    pub(crate) p50: Duration,
+    pub(crate) p99: Duration,
+}
+
+impl Percentiles {
+    fn of(mut latencies: Vec<Duration>) -> Percentiles {
+        latencies.sort_unstable();
+        Percentiles {
+            p50: latencies[latencies.len() / 2],
+            p99: latencies[latencies.len() * 99 / 100],
+        }
+    }
 }
 
 /// One write to each of `subscribers` sockets.
@@ -57,9 +82,9 @@ impl FanOut {
     }
 }
 
-/// Measures both floors, the fan-out one with `subscribers` sockets; with `pin`, the
-/// echoing and the writing thread run on CPU 0 (where the suite pins the routers), the
-/// timing and the reading thread on the generator's CPU.
+/// Measures the floors, the fan-out one with `subscribers` sockets; with `pin`, the echoing
+/// thread, the relay and the writing thread run on CPU 0 (where the suite pins the routers),
+/// the timing, calling, answering and reading threads on the generator's CPU.
 ///
 /// # Errors
 /// If a loopback socket cannot be opened or fails.
@@ -68,6 +93,7 @@ pub(crate) fn measure(pin: bool, subscribers: usize) -> Result<Floor> {
     Ok(Floor {
         p50,
         p99,
+        relay: relay(pin)?,
         fan_out: fan_out(pin, subscribers)?,
     })
 }
@@ -112,6 +138,83 @@ fn call(pin: bool) -> Result<(Duration, Duration)> {
         latencies[latencies.len() / 2],
         latencies[latencies.len() * 99 / 100],
     ))
+}
+
+/// A "call" through a relay: the caller writes [`MESSAGE`] bytes, the relay copies them to the
+/// callee, which sends them back the same way.
+fn relay(pin: bool) -> Result<Percentiles> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback socket")?;
+    let address = listener.local_addr()?;
+    let relay = std::thread::spawn(move || -> Result<()> {
+        if pin {
+            crate::pin_to_cpu(0)?;
+        }
+        listener.set_nonblocking(true)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()?;
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            let (caller, _) = listener.accept().await?;
+            let (callee, _) = listener.accept().await?;
+            caller.set_nodelay(true)?;
+            callee.set_nodelay(true)?;
+            let (mut caller_in, mut caller_out) = caller.into_split();
+            let (mut callee_in, mut callee_out) = callee.into_split();
+            let there =
+                tokio::spawn(async move { tokio::io::copy(&mut caller_in, &mut callee_out).await });
+            let back =
+                tokio::spawn(async move { tokio::io::copy(&mut callee_in, &mut caller_out).await });
+            there.await??;
+            back.await??;
+            Ok(())
+        })
+    });
+    let caller = TcpStream::connect(address).context("connecting over loopback")?;
+    // The relay takes the caller first: connect the callee only once it has.
+    let callee = TcpStream::connect(address).context("connecting over loopback")?;
+    let answer = std::thread::spawn(move || -> Result<()> {
+        if pin {
+            crate::pin_to_cpu(1)?;
+        }
+        let mut stream = callee;
+        stream.set_nodelay(true)?;
+        let mut buffer = [0u8; MESSAGE];
+        loop {
+            match stream.read(&mut buffer)? {
+                0 => return Ok(()),
+                read => stream.write_all(&buffer[..read])?,
+            }
+        }
+    });
+    let mut stream = caller;
+    stream.set_nodelay(true)?;
+    let mut latencies = Vec::with_capacity(CALLS);
+    let mut buffer = [0u8; MESSAGE];
+    let timed = (|| -> Result<()> {
+        for call in 0..WARMUP + CALLS {
+            let start = Instant::now();
+            stream.write_all(&[7u8; MESSAGE])?;
+            stream.read_exact(&mut buffer)?;
+            if call >= WARMUP {
+                latencies.push(start.elapsed());
+            }
+        }
+        Ok(())
+    })();
+    // Closing the caller ends the relay's first copy, which closes the callee's side and so
+    // ends the answering thread and the second copy.
+    drop(stream);
+    let answered = answer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the answering thread panicked"))?;
+    let relayed = relay
+        .join()
+        .map_err(|_| anyhow::anyhow!("the relay thread panicked"))?;
+    timed?;
+    answered?;
+    relayed?;
+    Ok(Percentiles::of(latencies))
 }
 
 /// The fan-out floor: [`ROUNDS`] rounds of one [`EVENT`]-sized write to each of
@@ -196,6 +299,8 @@ mod tests {
         let floor = measure(false, 20).unwrap();
         assert!(floor.p50 > Duration::ZERO);
         assert!(floor.p99 >= floor.p50);
+        assert!(floor.relay.p50 > Duration::ZERO);
+        assert!(floor.relay.p99 >= floor.relay.p50);
         assert_eq!(floor.fan_out.subscribers, 20);
         assert!(floor.fan_out.round > Duration::ZERO);
         assert!(floor.fan_out.write() <= floor.fan_out.round);

@@ -453,7 +453,7 @@ fn document(
 }
 
 /// The machine's floors as the run prints them and the results file states them.
-fn floor_lines(floor: &Floor) -> [String; 2] {
+fn floor_lines(floor: &Floor) -> [String; 3] {
     let micros =
         |duration: Duration| report::format_value(duration.as_secs_f64() * 1e6, Unit::Micros);
     let fan_out = &floor.fan_out;
@@ -464,6 +464,13 @@ fn floor_lines(floor: &Floor) -> [String; 2] {
              with one caller makes the same four hops through any router",
             micros(floor.p50),
             micros(floor.p99),
+        ),
+        format!(
+            "the same call through a relay that only copies bytes (a single-threaded tokio \
+             runtime on the routers' CPU, one task per direction): p50 {}, p99 {}; the \
+             dev-router's own work is what its latency adds to this",
+            micros(floor.relay.p50),
+            micros(floor.relay.p99),
         ),
         format!(
             "the machine's floor for a fan-out: one {}-byte write to each of {} loopback TCP \
