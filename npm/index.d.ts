@@ -99,10 +99,14 @@ export interface ConnectOptions {
   /** Default `"json"`. */
   serializer?: SerializerName;
   /**
-   * With MessagePack and CBOR, offer the serializer's batched subprotocol
-   * (`wamp.2.msgpack.batched`, `wamp.2.cbor.batched`) first: what is
-   * sent within one turn of the event loop then goes as one WebSocket message, which is much
-   * cheaper for the browser. A router without it picks the plain subprotocol. Default `true`.
+   * Offer the serializer's batched subprotocol (`wamp.2.msgpack.batched`, ...) first: what
+   * is sent within one turn of the event loop then goes as one WebSocket message, which is
+   * much cheaper for the browser. A router without it picks the plain subprotocol.
+   *
+   * By default MessagePack and CBOR are batched and JSON is not. `true` batches JSON too,
+   * ending each message with the spec's 0x1E: only for routers that follow the spec there
+   * (the dev-router does; Crossbar.io and Autobahn use 0x18 and cannot read it). `false`
+   * never batches.
    */
   batched?: boolean;
   /** Default: anonymous. */

@@ -190,9 +190,10 @@ describe("roles", () => {
     });
   }
 
-  for (const serializer of ["msgpack", "cbor"]) {
+  // JSON is batched only when asked (`batched: true`): see `ConnectOptions::batched`.
+  for (const [serializer, batched] of [["msgpack", undefined], ["cbor", undefined], ["json", true]]) {
     it(`batching over ${serializer}: 300 calls and 300 events at once, in few WebSocket messages`, async () => {
-      const out = await inPage(holder.page, async ({ url, serializer }) => {
+      const out = await inPage(holder.page, async ({ url, serializer, batched }) => {
         const { connect } = window.wamp;
         // Counts the WebSocket messages each way, as the application's own constructor.
         const frames = { sent: 0, received: 0 };
@@ -207,6 +208,11 @@ describe("roles", () => {
           }
         }
         const options = { url, realm: "realm1", serializer, reconnect: false, WebSocket: Counting };
+        if (batched !== undefined) options.batched = batched;
+        // Without the option, JSON is not batched.
+        const plain = await connect({ url, realm: "realm1", serializer, reconnect: false });
+        const plainProtocol = plain.protocol;
+        await plain.leave();
         const [callee, caller] = await Promise.all([connect(options), connect(options)]);
         const topic = `test.batching.${serializer}.topic`;
         await callee.register(`test.batching.${serializer}.echo`, (args) => args[0]);
@@ -222,13 +228,14 @@ describe("roles", () => {
         const used = { sent: frames.sent - before.sent, received: frames.received - before.received };
         const protocols = [callee.protocol, caller.protocol];
         await Promise.all([callee.leave(), caller.leave()]);
-        return { results, events, used, protocols };
-      }, { url: router.wsUrl, serializer });
+        return { results, events, used, protocols, plainProtocol };
+      }, { url: router.wsUrl, serializer, batched });
 
       const inOrder = Array.from({ length: 300 }, (_, i) => i);
       assert.deepEqual(out.results, inOrder, "each call got its own answer");
       assert.deepEqual(out.events, inOrder, "every event once, in order");
       assert.deepEqual(out.protocols, Array(2).fill(`wamp.2.${serializer}.batched`));
+      assert.equal(out.plainProtocol, `wamp.2.${serializer}${batched ? "" : ".batched"}`);
       // 900 messages out (CALL, PUBLISH, YIELD) and 1,200 in (INVOCATION, RESULT, PUBLISHED,
       // EVENT): unbatched, one WebSocket message each; batched, far fewer (how many depends
       // on how the router's writes fall, so the bounds are loose).

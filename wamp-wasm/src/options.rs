@@ -22,10 +22,15 @@ pub struct ConnectOptions {
     pub realm: String,
     /// The serializer, which picks the WebSocket subprotocol. Default JSON.
     pub serializer: Serializer,
-    /// Whether to offer the serializer's batched subprotocol (`wamp.2.msgpack.batched`,
-    /// `wamp.2.cbor.batched`; never for JSON) before the plain one: what is sent in one turn of the event loop then travels as one
-    /// WebSocket message. Routers without it pick the plain one. Default `true`.
-    pub batched: bool,
+    /// Whether to offer the serializer's batched subprotocol (`wamp.2.msgpack.batched`, ...)
+    /// before the plain one: what is sent in one turn of the event loop then travels as one
+    /// WebSocket message. Routers without it pick the plain one.
+    ///
+    /// `None` (the default): for MessagePack and CBOR, not for JSON. `Some(true)`: for JSON
+    /// too, whose batches end each message with the spec's 0x1E; Autobahn and Crossbar.io
+    /// use 0x18 instead and cannot read them, so turn this on only with a router that
+    /// follows the spec (the dev-router reads both). `Some(false)`: never.
+    pub batched: Option<bool>,
     /// `HELLO.Details.authid`.
     pub authid: Option<String>,
     /// How to answer the router's `CHALLENGE` (set with
@@ -51,7 +56,7 @@ impl ConnectOptions {
             url: url.into(),
             realm: realm.into(),
             serializer: Serializer::Json,
-            batched: true,
+            batched: None,
             authid: None,
             auth: None,
             reconnect: Some(ReconnectPolicy::default()),
@@ -70,7 +75,7 @@ impl ConnectOptions {
 
     /// Sets [`ConnectOptions::batched`].
     pub fn batched(mut self, batched: bool) -> Self {
-        self.batched = batched;
+        self.batched = Some(batched);
         self
     }
 

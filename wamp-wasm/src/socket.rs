@@ -6,7 +6,7 @@
 //!
 //! Batching ([`wamp_proto::batch`]): for MessagePack and CBOR the socket offers the
 //! serializer's batched subprotocol first (`wamp.2.msgpack.batched`, ...) and the plain one
-//! second (JSON batches are not offered: see `Socket::open`). When the router picks the
+//! second; for JSON only when asked (see `Socket::open`). When the router picks the
 //! batched one, what is sent within one turn of the event loop goes as one WebSocket
 //! message, flushed by a microtask, and each received WebSocket message is split into its
 //! WAMP messages. A WebSocket message costs a browser far more than its bytes (an event, a
@@ -98,8 +98,9 @@ struct State {
 }
 
 impl Socket {
-    /// Starts opening a WebSocket to `url` with the subprotocol of `serializer` (offering
-    /// its batched form first when `batched`); `on_event` hears what happens to it.
+    /// Starts opening a WebSocket to `url` with the subprotocol of `serializer`, offering its
+    /// batched form first as [`ConnectOptions::batched`](crate::ConnectOptions::batched)
+    /// says; `on_event` hears what happens to it.
     ///
     /// # Errors
     /// The constructor's exception (e.g. a `SyntaxError` for a malformed URL), or a
@@ -108,7 +109,7 @@ impl Socket {
         constructor: Option<&Function>,
         url: &str,
         serializer: Serializer,
-        batched: bool,
+        batched: Option<bool>,
         on_event: impl FnMut(SocketEvent) + 'static,
     ) -> Result<Socket, JsValue> {
         let constructor = match constructor {
@@ -116,9 +117,10 @@ impl Socket {
             None => global_websocket()?,
         };
         let protocols = Array::of1(&JsValue::from_str(serializer.subprotocol()));
-        // JSON batches are left out: the spec separates them with 0x1E, while Autobahn and
-        // Crossbar.io use 0x18, so neither side could be sure to read the other's.
-        let batched = batched && !serializer.is_text();
+        // JSON batches only when asked: the spec ends their messages with 0x1E, while
+        // Autobahn and Crossbar.io use 0x18, so a client cannot know that the router reads
+        // what it writes (the router chooses the subprotocol; the client speaks first).
+        let batched = batched.unwrap_or(!serializer.is_text());
         if batched {
             protocols.unshift(&JsValue::from_str(Subprotocol::batched(serializer).name()));
         }

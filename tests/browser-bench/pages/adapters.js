@@ -126,6 +126,8 @@ export const LIBRARIES = {
   // One WAMP message per WebSocket message: MessagePack and CBOR are otherwise batched
   // (wamp.2.msgpack.batched) with a router that speaks it, as the dev-router does.
   "wamp-wasm-unbatched": (options) => wampWasm(options, { batched: false }),
+  // JSON batched too (`batched: true`; by default JSON is not, see wamp-wasm's README).
+  "wamp-wasm-batched": (options) => wampWasm(options, { batched: true }),
   autobahn: autobahnNpm,
   "autobahn-browser": autobahnBrowser,
   wampy,

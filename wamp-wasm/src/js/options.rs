@@ -209,9 +209,7 @@ pub(crate) fn connect_options(value: &JsValue) -> Result<ConnectOptions, Failure
             )));
         }
     };
-    if let Some(batched) = fields.boolean("batched")? {
-        options.batched = batched;
-    }
+    options.batched = fields.boolean("batched")?;
     read_auth(&fields.get("auth"), &mut options)?;
     options.reconnect = reconnect_policy(&fields.get("reconnect"))?;
     options.websocket = fields.function("WebSocket")?;
