@@ -44,8 +44,7 @@ pub(crate) const EVENT: usize = 80;
 /// floor.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Floor {
-    pub(crate) p50: Duration,
-    pub(crate) p99: Duration,
+    pub(crate) call: Percentiles,
     pub(crate) relay: Percentiles,
     pub(crate) fan_out: FanOut,
 }
@@ -89,32 +88,23 @@ impl FanOut {
 /// # Errors
 /// If a loopback socket cannot be opened or fails.
 pub(crate) fn measure(pin: bool, subscribers: usize) -> Result<Floor> {
-    let (p50, p99) = call(pin)?;
     Ok(Floor {
-        p50,
-        p99,
+        call: call(pin)?,
         relay: relay(pin)?,
         fan_out: fan_out(pin, subscribers)?,
     })
 }
 
-/// `(p50, p99)` of a "call".
-fn call(pin: bool) -> Result<(Duration, Duration)> {
+/// A "call": two round trips between two threads.
+fn call(pin: bool) -> Result<Percentiles> {
     let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback socket")?;
     let address = listener.local_addr()?;
     let echo = std::thread::spawn(move || -> Result<()> {
         if pin {
             crate::pin_to_cpu(0)?;
         }
-        let (mut stream, _) = listener.accept()?;
-        stream.set_nodelay(true)?;
-        let mut buffer = [0u8; MESSAGE];
-        loop {
-            match stream.read(&mut buffer)? {
-                0 => return Ok(()),
-                read => stream.write_all(&buffer[..read])?,
-            }
-        }
+        let (stream, _) = listener.accept()?;
+        echo(stream)
     });
     let mut stream = TcpStream::connect(address).context("connecting over loopback")?;
     stream.set_nodelay(true)?;
@@ -133,11 +123,19 @@ fn call(pin: bool) -> Result<(Duration, Duration)> {
     drop(stream);
     echo.join()
         .map_err(|_| anyhow::anyhow!("the echo thread panicked"))??;
-    latencies.sort_unstable();
-    Ok((
-        latencies[latencies.len() / 2],
-        latencies[latencies.len() * 99 / 100],
-    ))
+    Ok(Percentiles::of(latencies))
+}
+
+/// Sends back what arrives on `stream` until the other side closes it.
+fn echo(mut stream: TcpStream) -> Result<()> {
+    stream.set_nodelay(true)?;
+    let mut buffer = [0u8; MESSAGE];
+    loop {
+        match stream.read(&mut buffer)? {
+            0 => return Ok(()),
+            read => stream.write_all(&buffer[..read])?,
+        }
+    }
 }
 
 /// A "call" through a relay: the caller writes [`MESSAGE`] bytes, the relay copies them to the
@@ -171,21 +169,13 @@ fn relay(pin: bool) -> Result<Percentiles> {
         })
     });
     let caller = TcpStream::connect(address).context("connecting over loopback")?;
-    // The relay takes the caller first: connect the callee only once it has.
+    // The relay accepts in the order of connecting: the caller first, then the callee.
     let callee = TcpStream::connect(address).context("connecting over loopback")?;
     let answer = std::thread::spawn(move || -> Result<()> {
         if pin {
             crate::pin_to_cpu(1)?;
         }
-        let mut stream = callee;
-        stream.set_nodelay(true)?;
-        let mut buffer = [0u8; MESSAGE];
-        loop {
-            match stream.read(&mut buffer)? {
-                0 => return Ok(()),
-                read => stream.write_all(&buffer[..read])?,
-            }
-        }
+        echo(callee)
     });
     let mut stream = caller;
     stream.set_nodelay(true)?;
@@ -297,8 +287,8 @@ mod tests {
     #[test]
     fn the_floor_is_measured() {
         let floor = measure(false, 20).unwrap();
-        assert!(floor.p50 > Duration::ZERO);
-        assert!(floor.p99 >= floor.p50);
+        assert!(floor.call.p50 > Duration::ZERO);
+        assert!(floor.call.p99 >= floor.call.p50);
         assert!(floor.relay.p50 > Duration::ZERO);
         assert!(floor.relay.p99 >= floor.relay.p50);
         assert_eq!(floor.fan_out.subscribers, 20);

@@ -462,8 +462,8 @@ fn floor_lines(floor: &Floor) -> [String; 3] {
             "the machine's floor for one call: two TCP round trips over loopback between two \
              threads, 32 bytes, nothing else (no WebSocket, no WAMP), p50 {}, p99 {}; a call \
              with one caller makes the same four hops through any router",
-            micros(floor.p50),
-            micros(floor.p99),
+            micros(floor.call.p50),
+            micros(floor.call.p99),
         ),
         format!(
             "the same call through a relay that only copies bytes (a single-threaded tokio \
