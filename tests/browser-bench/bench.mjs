@@ -37,6 +37,9 @@ const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const REALM = "realm1";
 const BASELINE = "autobahn";
 
+/** The same wamp-wasm package with another `batched` option (pages/adapters.js): the label. */
+const WAMP_WASM_VARIANTS = { "wamp-wasm-unbatched": "batched: false", "wamp-wasm-batched": "batched: true" };
+
 /** Library and serializer pairs, in the order the table shows them. */
 const CONFIGS = [
   ["wamp-wasm", "json"],
@@ -256,8 +259,7 @@ function versions(wampWasmDir) {
   const modules = path.join(BENCH_DIR, "node_modules");
   return {
     "wamp-wasm": version(wampWasmDir),
-    "wamp-wasm-unbatched": version(wampWasmDir),
-    "wamp-wasm-batched": version(wampWasmDir),
+    ...Object.fromEntries(Object.keys(WAMP_WASM_VARIANTS).map((name) => [name, version(wampWasmDir)])),
     autobahn: version(path.join(modules, "autobahn")),
     "autobahn-browser": version(path.join(modules, "autobahn-browser")),
     wampy: version(path.join(modules, "wampy")),
@@ -285,11 +287,9 @@ function report({ opts, results, sizes, meta }) {
   const baseline = (table, serializer) =>
     table.find((row) => row.library === BASELINE && row.serializer === serializer)?.median;
   const version = (library) =>
-    library === "wamp-wasm-unbatched"
-      ? `wamp-wasm ${meta.versions[library]} (batched: false)`
-      : library === "wamp-wasm-batched"
-        ? `wamp-wasm ${meta.versions[library]} (batched: true)`
-        : `${library} ${meta.versions[library]}`;
+    library in WAMP_WASM_VARIANTS
+      ? `wamp-wasm ${meta.versions[library]} (${WAMP_WASM_VARIANTS[library]})`
+      : `${library} ${meta.versions[library]}`;
 
   out(
     `Chromium: ${meta.chromium}; ${meta.cpus} CPUs (${meta.cpuModel}); ` +
