@@ -99,20 +99,26 @@ pub(crate) fn measure(pin: bool, subscribers: usize) -> Result<Floor> {
 fn call(pin: bool) -> Result<Percentiles> {
     let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback socket")?;
     let address = listener.local_addr()?;
-    let echo = std::thread::spawn(move || -> Result<()> {
-        if pin {
-            crate::pin_to_cpu(0)?;
-        }
+    let echo = spawn("echo", pin.then_some(0), move || {
         let (stream, _) = listener.accept()?;
         echo(stream)
     });
     let mut stream = TcpStream::connect(address).context("connecting over loopback")?;
+    let timed = time_calls(&mut stream, 2);
+    drop(stream);
+    echo.join()??;
+    Ok(Percentiles::of(timed?))
+}
+
+/// [`WARMUP`] and then [`CALLS`] calls of `round_trips` round trips of [`MESSAGE`] bytes
+/// each on `stream`: the latency of each timed call.
+fn time_calls(stream: &mut TcpStream, round_trips: usize) -> Result<Vec<Duration>> {
     stream.set_nodelay(true)?;
     let mut latencies = Vec::with_capacity(CALLS);
     let mut buffer = [0u8; MESSAGE];
     for call in 0..WARMUP + CALLS {
         let start = Instant::now();
-        for _ in 0..2 {
+        for _ in 0..round_trips {
             stream.write_all(&[7u8; MESSAGE])?;
             stream.read_exact(&mut buffer)?;
         }
@@ -120,10 +126,36 @@ fn call(pin: bool) -> Result<Percentiles> {
             latencies.push(start.elapsed());
         }
     }
-    drop(stream);
-    echo.join()
-        .map_err(|_| anyhow::anyhow!("the echo thread panicked"))??;
-    Ok(Percentiles::of(latencies))
+    Ok(latencies)
+}
+
+/// A thread of a floor, pinned to `cpu` if given.
+struct Worker<T> {
+    name: &'static str,
+    handle: std::thread::JoinHandle<Result<T>>,
+}
+
+fn spawn<T: Send + 'static>(
+    name: &'static str,
+    cpu: Option<usize>,
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Worker<T> {
+    let handle = std::thread::spawn(move || {
+        if let Some(cpu) = cpu {
+            crate::pin_to_cpu(cpu)?;
+        }
+        work()
+    });
+    Worker { name, handle }
+}
+
+impl<T> Worker<T> {
+    /// Waits for the thread: its result, or an error if it panicked.
+    fn join(self) -> Result<Result<T>> {
+        self.handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("the {} thread panicked", self.name))
+    }
 }
 
 /// Sends back what arrives on `stream` until the other side closes it.
@@ -143,10 +175,7 @@ fn echo(mut stream: TcpStream) -> Result<()> {
 fn relay(pin: bool) -> Result<Percentiles> {
     let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback socket")?;
     let address = listener.local_addr()?;
-    let relay = std::thread::spawn(move || -> Result<()> {
-        if pin {
-            crate::pin_to_cpu(0)?;
-        }
+    let relay = spawn("relay", pin.then_some(0), move || {
         listener.set_nonblocking(true)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
@@ -171,37 +200,15 @@ fn relay(pin: bool) -> Result<Percentiles> {
     let caller = TcpStream::connect(address).context("connecting over loopback")?;
     // The relay accepts in the order of connecting: the caller first, then the callee.
     let callee = TcpStream::connect(address).context("connecting over loopback")?;
-    let answer = std::thread::spawn(move || -> Result<()> {
-        if pin {
-            crate::pin_to_cpu(1)?;
-        }
-        echo(callee)
-    });
+    let answer = spawn("answering", pin.then_some(1), move || echo(callee));
     let mut stream = caller;
-    stream.set_nodelay(true)?;
-    let mut latencies = Vec::with_capacity(CALLS);
-    let mut buffer = [0u8; MESSAGE];
-    let timed = (|| -> Result<()> {
-        for call in 0..WARMUP + CALLS {
-            let start = Instant::now();
-            stream.write_all(&[7u8; MESSAGE])?;
-            stream.read_exact(&mut buffer)?;
-            if call >= WARMUP {
-                latencies.push(start.elapsed());
-            }
-        }
-        Ok(())
-    })();
+    let timed = time_calls(&mut stream, 1);
     // Closing the caller ends the relay's first copy, which closes the callee's side and so
     // ends the answering thread and the second copy.
     drop(stream);
-    let answered = answer
-        .join()
-        .map_err(|_| anyhow::anyhow!("the answering thread panicked"))?;
-    let relayed = relay
-        .join()
-        .map_err(|_| anyhow::anyhow!("the relay thread panicked"))?;
-    timed?;
+    let answered = answer.join()?;
+    let relayed = relay.join()?;
+    let latencies = timed?;
     answered?;
     relayed?;
     Ok(Percentiles::of(latencies))
@@ -213,10 +220,7 @@ fn relay(pin: bool) -> Result<Percentiles> {
 fn fan_out(pin: bool, subscribers: usize) -> Result<FanOut> {
     let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback socket")?;
     let address = listener.local_addr()?;
-    let reader = std::thread::spawn(move || -> Result<()> {
-        if pin {
-            crate::pin_to_cpu(1)?;
-        }
+    let reader = spawn("reading", pin.then_some(1), move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .build()?;
@@ -238,10 +242,7 @@ fn fan_out(pin: bool, subscribers: usize) -> Result<FanOut> {
             Ok(())
         })
     });
-    let writer = std::thread::spawn(move || -> Result<Vec<Duration>> {
-        if pin {
-            crate::pin_to_cpu(0)?;
-        }
+    let writer = spawn("writing", pin.then_some(0), move || {
         let mut streams = Vec::with_capacity(subscribers);
         for _ in 0..subscribers {
             let (stream, _) = listener.accept()?;
@@ -265,18 +266,13 @@ fn fan_out(pin: bool, subscribers: usize) -> Result<FanOut> {
         Ok(rounds)
     });
     // Writing ends first (its sockets close, which ends the reader), failed or not.
-    let written = writer
-        .join()
-        .map_err(|_| anyhow::anyhow!("the writing thread panicked"))?;
-    let read = reader
-        .join()
-        .map_err(|_| anyhow::anyhow!("the reading thread panicked"))?;
-    let mut rounds = written?;
+    let written = writer.join()?;
+    let read = reader.join()?;
+    let rounds = written?;
     read?;
-    rounds.sort_unstable();
     Ok(FanOut {
         subscribers,
-        round: rounds[rounds.len() / 2],
+        round: Percentiles::of(rounds).p50,
     })
 }
 
