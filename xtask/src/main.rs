@@ -85,6 +85,7 @@ fn try_main() -> Result<ExitCode> {
             setup::python_env(&workspace)?;
             setup::node_packages(&workspace)?;
             wasm::tools(&workspace)?;
+            wasm::nightly()?;
             wasm::browser(&workspace)?;
             Ok(ExitCode::SUCCESS)
         }

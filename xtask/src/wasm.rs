@@ -1,9 +1,10 @@
 //! `cargo xtask npm`: the npm package `wamp-wasm` from the `wamp-wasm` crate.
 //!
-//! 1. [`tools`]: the wasm32 target, the pinned nightly toolchain [`NIGHTLY`] with `rust-src`,
-//!    `wasm-bindgen-cli` at the version `wasm-bindgen` is pinned to, and `wasm-opt` from the
-//!    npm package `binaryen` in `.tools/binaryen` (never Debian's: its wasm-opt breaks
-//!    wasm-bindgen output); each guarded by a version check.
+//! 1. [`tools`]: the wasm32 target, `wasm-bindgen-cli` at the version `wasm-bindgen` is
+//!    pinned to, and `wasm-opt` from the npm package `binaryen` in `.tools/binaryen` (never
+//!    Debian's: its wasm-opt breaks wasm-bindgen output); [`nightly`]: the pinned nightly
+//!    toolchain [`NIGHTLY`] with `rust-src`, for this package only; each guarded by a version
+//!    check.
 //! 2. [`build`]: `cargo build --profile wasm-release --target wasm32-unknown-unknown -p
 //!    wamp-wasm` on [`NIGHTLY`], the standard library rebuilt for size
 //!    ([`NIGHTLY_BUILD`], [`NIGHTLY_RUSTFLAGS`]) into `target/npm-wasm/`;
@@ -82,27 +83,6 @@ pub(crate) fn tools(workspace: &Workspace) -> Result<()> {
         run(Command::new("rustup").args(["target", "add", TARGET]))?;
     }
 
-    let components = output(Command::new("rustup").args([
-        "component",
-        "list",
-        "--installed",
-        "--toolchain",
-        NIGHTLY,
-    ]));
-    if components.is_ok_and(|list| list.lines().any(|line| line.starts_with("rust-src"))) {
-        println!("{NIGHTLY} with rust-src is installed");
-    } else {
-        run(Command::new("rustup").args([
-            "toolchain",
-            "install",
-            NIGHTLY,
-            "--profile",
-            "minimal",
-            "--component",
-            "rust-src",
-        ]))?;
-    }
-
     let wanted = format!("wasm-bindgen {WASM_BINDGEN_VERSION}");
     match output(Command::new("wasm-bindgen").arg("--version")) {
         Ok(version) if version == wanted => println!("{version} is installed"),
@@ -158,6 +138,35 @@ pub(crate) fn browser(_workspace: &Workspace) -> Result<()> {
     run(Command::new("apt-get").args(["install", "-y", "chromium", "chromium-driver"]))
 }
 
+/// The pinned nightly [`NIGHTLY`] with `rust-src`, which only the npm package's wasm needs
+/// ([`build`]); installed when missing.
+///
+/// # Errors
+/// If the install fails.
+pub(crate) fn nightly() -> Result<()> {
+    let components = output(Command::new("rustup").args([
+        "component",
+        "list",
+        "--installed",
+        "--toolchain",
+        NIGHTLY,
+    ]));
+    if components.is_ok_and(|list| list.lines().any(|line| line.starts_with("rust-src"))) {
+        println!("{NIGHTLY} with rust-src is installed");
+    } else {
+        run(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            NIGHTLY,
+            "--profile",
+            "minimal",
+            "--component",
+            "rust-src",
+        ]))?;
+    }
+    Ok(())
+}
+
 fn wasm_opt(workspace: &Workspace) -> PathBuf {
     let name = if cfg!(windows) {
         "wasm-opt.cmd"
@@ -175,6 +184,7 @@ fn wasm_opt(workspace: &Workspace) -> PathBuf {
 /// If a tool is missing or a step fails.
 pub(crate) fn build(workspace: &Workspace) -> Result<()> {
     tools(workspace)?;
+    nightly()?;
     let target_dir = workspace.target_dir().join("npm-wasm");
     run(Command::new("rustup")
         .args(["run", NIGHTLY, "cargo", "build"])
